@@ -1,0 +1,101 @@
+# senaite.queue development commands. Every target is idempotent.
+#   make run    build, create the site, start the ZEO cluster (ZEO, client1, queue server, consumer)
+#   make stop   stop the cluster
+#   make test   all tests that need no running cluster (core on Python 2.7 and 3, SENAITE layer)
+#   make docs   build the Sphinx documentation, warnings as errors
+#   make clean  remove everything the build made (the database included)
+
+SHELL := /bin/bash
+PYTHON ?= $(shell scripts/find-python27)
+PYTHON3 ?= python3
+BUILD := .build
+VENV := .venv
+VENV3 := $(BUILD)/py3
+PIP := $(VENV)/bin/pip --disable-pip-version-check -q
+CONSTRAINTS := $(BUILD)/constraints.txt
+WHEELS := $(BUILD)/wheels
+PYPHEN := pyphen==0.11.0
+SITE := senaite
+
+.PHONY: build run stop status test test-core test-core-py2 test-core-py3 test-senaite docs clean
+
+build: bin/.built
+
+# One pin set: the constraints are generated from the buildout's versions.cfg.
+$(CONSTRAINTS): versions.cfg
+	@mkdir -p $(BUILD)
+	sed -n 's/^\([A-Za-z0-9][^ =]*\) *= *\([^ #]*\).*$$/\1==\2/p' versions.cfg > $@
+
+$(VENV)/bin/python: $(CONSTRAINTS)
+	@test -n "$(PYTHON)" || { echo "No Python 2.7 found: pass PYTHON=/path/to/python2.7"; exit 1; }
+	$(PYTHON) -m pip install -q --disable-pip-version-check --target $(BUILD)/virtualenv -c $(CONSTRAINTS) virtualenv
+	PYTHONPATH=$(BUILD)/virtualenv $(PYTHON) -m virtualenv -q $(VENV)
+	$(PIP) install -c $(CONSTRAINTS) pip setuptools wheel
+
+# pyphen 0.11.0 declares Python >= 3.6 but runs on 2.7; pip 20 refuses it, so build a py2 wheel
+# from its sdist once, without the marker.
+$(WHEELS)/.pyphen: $(VENV)/bin/python
+	rm -rf $(BUILD)/pyphen && mkdir -p $(BUILD)/pyphen $(WHEELS)
+	$(PYTHON3) -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: $(PYPHEN) -d $(BUILD)/pyphen
+	tar xzf $(BUILD)/pyphen/pyphen-0.11.0.tar.gz -C $(BUILD)/pyphen
+	cd $(BUILD)/pyphen/pyphen-0.11.0 && rm -f pyproject.toml && \
+	  sed -i 's/from distutils.core import setup/from setuptools import setup/; /python_requires=/d' setup.py && \
+	  ../../../$(VENV)/bin/pip wheel -q --no-deps --no-build-isolation -w ../../wheels .
+	touch $@
+
+# Everything the stack needs, installed by pip (with the machine's own pip configuration).
+$(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen
+	$(PIP) install -c $(CONSTRAINTS) --find-links $(WHEELS) \
+	  --no-binary plone.recipe.zope2instance \
+	  zc.buildout zc.recipe.egg zc.recipe.testrunner plone.recipe.zope2instance \
+	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme -e ".[test]"
+	$(VENV)/bin/pip check
+	touch $@
+
+# Buildout uses what pip installed; it never downloads (install-from-cache, empty cache).
+local.cfg:
+	scripts/make-local-cfg > $@
+
+bin/.built: $(VENV)/.installed buildout.cfg versions.cfg local.cfg
+	mkdir -p downloads
+	$(VENV)/bin/buildout -q -c buildout.cfg
+	touch $@
+
+run: build
+	bin/zeoserver start
+	bin/client1 run scripts/setup_site.py $(SITE) http://localhost:$$(scripts/port queue_server)/$(SITE) local.cfg
+	bin/client1 start
+	bin/queue_server start
+	bin/queue_consumer start
+	@scripts/cluster-info $(SITE)
+
+stop:
+	-@test -x bin/queue_consumer && bin/queue_consumer stop
+	-@test -x bin/queue_server && bin/queue_server stop
+	-@test -x bin/client1 && bin/client1 stop
+	-@test -x bin/zeoserver && bin/zeoserver stop
+
+test: test-core test-senaite
+
+test-core: test-core-py2 test-core-py3
+
+test-core-py2: build
+	$(VENV)/bin/python -m pytest -q src/senaite/queue/tests/unit
+
+$(VENV3)/.installed: requirements-py3.txt
+	$(PYTHON3) -m venv $(VENV3)
+	$(VENV3)/bin/pip install -q --disable-pip-version-check -r requirements-py3.txt
+	touch $@
+
+test-core-py3: $(VENV3)/.installed
+	PYTHONPATH=src $(VENV3)/bin/python -m pytest -q -p no:cacheprovider src/senaite/queue/tests/unit
+
+test-senaite: build
+	bin/test -s senaite.queue
+
+docs: $(VENV)/.installed
+	$(VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html
+
+clean: stop
+	rm -rf $(BUILD) $(VENV) bin parts develop-eggs downloads eggs var .installed.cfg docs/_build \
+	  local.cfg src/*.egg-info

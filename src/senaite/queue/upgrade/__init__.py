@@ -1,0 +1,2 @@
+# -*- coding: utf-8 -*-
+"""Upgrade steps of the default profile, one module per step: vMM_mm_ppp.py."""
