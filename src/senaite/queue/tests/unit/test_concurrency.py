@@ -1,0 +1,274 @@
+# -*- coding: utf-8 -*-
+"""Concurrency: adds and pops/acks in concurrent transactions, through two
+connections of one DB and through two clients of a real ZEO server."""
+from __future__ import absolute_import
+
+import random
+import threading
+import time
+
+import pytest
+import ZODB
+from ZEO.ClientStorage import ClientStorage
+from ZODB.POSException import ConflictError
+
+from senaite.queue.core.errors import TaskStatusError
+from senaite.queue.core.retry import run_in_transaction
+from senaite.queue.core.storage import TaskQueue
+from senaite.queue.tests.unit.helpers import check_invariants
+from senaite.queue.tests.unit.helpers import new_task
+from senaite.queue.tests.unit.helpers import open_connection
+from senaite.queue.tests.unit.helpers import stored_uids
+
+NOW = 1600000000.0
+WORKLOAD_TIMEOUT = 120
+
+
+def begin(db):
+    """A connection in a fresh explicit transaction, and its queue."""
+    conn = open_connection(db)
+    conn.transaction_manager.begin()
+    return conn, conn.root()["queue"]
+
+
+def fill(db, count):
+    with db.transaction() as conn:
+        queue = conn.root()["queue"]
+        return [queue.add(new_task(created=NOW + i)).task_uid
+                for i in range(count)]
+
+
+# -- two connections, one DB: deterministic interleavings ----------------
+
+@pytest.mark.parametrize("stored", [0, 1, 5, 100])
+def test_add_and_pop_in_concurrent_transactions_both_commit(
+        filestorage_db, stored):
+    fill(filestorage_db, stored + 1)
+    user, user_queue = begin(filestorage_db)
+    server, server_queue = begin(filestorage_db)
+    added = user_queue.add(new_task(created=NOW + 500))
+    popped = server_queue.pop("consumer", now=NOW + 1000)
+    server.transaction_manager.commit()
+    user.transaction_manager.commit()  # merged, no ConflictError
+    user.close()
+    server.close()
+    with filestorage_db.transaction() as conn:
+        queue = conn.root()["queue"]
+        assert queue.get_task(added.task_uid).status == "queued"
+        assert queue.get_task(popped.task_uid).status == "running"
+        assert queue.counts()["queued"] == stored + 1
+        check_invariants(queue)
+
+
+@pytest.mark.parametrize("stored", [1, 5, 100])
+def test_add_and_done_in_concurrent_transactions_both_commit(
+        filestorage_db, stored):
+    fill(filestorage_db, stored)
+    with filestorage_db.transaction() as conn:
+        running = conn.root()["queue"].pop("consumer", now=NOW + 1000)
+    user, user_queue = begin(filestorage_db)
+    server, server_queue = begin(filestorage_db)
+    added = user_queue.add(new_task(created=NOW + 500))
+    server_queue.done(running.task_uid, running.attempt, now=NOW + 1001)
+    server.transaction_manager.commit()
+    user.transaction_manager.commit()
+    user.close()
+    server.close()
+    with filestorage_db.transaction() as conn:
+        queue = conn.root()["queue"]
+        assert queue.has_task(added.task_uid)
+        assert not queue.has_task(running.task_uid)
+        assert queue.counts()["done"] == 1
+        check_invariants(queue)
+
+
+def test_two_concurrent_pops_never_hand_out_one_task_twice(filestorage_db):
+    (only,) = fill(filestorage_db, 1)
+    first, first_queue = begin(filestorage_db)
+    second, second_queue = begin(filestorage_db)
+    assert first_queue.pop("c1", now=NOW + 10).task_uid == only
+    assert second_queue.pop("c2", now=NOW + 10).task_uid == only
+    first.transaction_manager.commit()
+    with pytest.raises(ConflictError):
+        second.transaction_manager.commit()
+    second.transaction_manager.abort()
+    # the retry sees the task running and gets nothing
+    assert run_in_transaction(second.transaction_manager, lambda: (
+        second.root()["queue"].pop("c2", now=NOW + 11))) is None
+    first.close()
+    second.close()
+
+
+def test_late_ack_racing_a_purge_is_refused_after_retry(filestorage_db):
+    fill(filestorage_db, 1)
+    with filestorage_db.transaction() as conn:
+        task = conn.root()["queue"].pop("c1", now=NOW)
+    purger, purger_queue = begin(filestorage_db)
+    acker, acker_queue = begin(filestorage_db)
+    purger_queue.pop("c2", now=NOW + 1000)  # times the lease out
+    acker_queue.done(task.task_uid, task.attempt, now=NOW + 1000)
+    purger.transaction_manager.commit()
+    with pytest.raises(ConflictError):
+        acker.transaction_manager.commit()
+    acker.transaction_manager.abort()
+    acker.transaction_manager.begin()
+    with pytest.raises(TaskStatusError):
+        acker.root()["queue"].done(task.task_uid, task.attempt)
+    assert acker.root()["queue"].get_task(task.task_uid).status == "queued"
+    acker.transaction_manager.abort()
+    purger.close()
+    acker.close()
+
+
+# -- threaded workloads -------------------------------------------------
+
+class Workload(object):
+    """Producers add tasks and consumers pop them and ack done or fail,
+    each in its own connection and short transactions (retried on
+    conflicts), until every task is done or failed."""
+
+    def __init__(self, per_producer, seed):
+        self.per_producer = per_producer
+        self.seed = seed
+        self.lock = threading.Lock()
+        self.added = []
+        self.dispatched = []   # (task_uid, attempt, consumer)
+        self.done = []
+        self.errors = []
+        self.attempts = 0      # transactions run, retries included
+        self.commits = 0
+        self.producers_left = 0
+
+    def transact(self, conn, fn):
+        def counted():
+            with self.lock:
+                self.attempts += 1
+            return fn(conn.root()["queue"])
+        result = run_in_transaction(conn.transaction_manager, counted,
+                                    retries=100, backoff=0.001)
+        with self.lock:
+            self.commits += 1
+        return result
+
+    def producer(self, db, name):
+        rng = random.Random("{}-{}".format(self.seed, name))
+        conn = open_connection(db)
+        try:
+            made = 0
+            while made < self.per_producer:
+                batch = min(rng.randint(1, 5), self.per_producer - made)
+                uids = self.transact(conn, lambda queue: [
+                    queue.add(new_task(
+                        rng.choice(["task_a", "task_b"]),
+                        path="/senaite/clients", created=time.time(),
+                        retries=rng.randint(0, 1))).task_uid
+                    for _ in range(batch)])
+                with self.lock:
+                    self.added.extend(uids)
+                made += batch
+                time.sleep(rng.random() * 0.002)
+        except Exception as exc:  # reported by the test
+            self.errors.append(exc)
+        finally:
+            with self.lock:
+                self.producers_left -= 1
+            conn.close()
+
+    def consumer(self, db, name):
+        rng = random.Random("{}-{}".format(self.seed, name))
+        conn = open_connection(db)
+        deadline = time.time() + WORKLOAD_TIMEOUT
+        try:
+            while time.time() < deadline:
+                task = self.transact(conn, lambda queue: queue.pop(
+                    name, max_consumers=8))
+                if task is None:
+                    if self.finished(conn):
+                        return
+                    time.sleep(0.001)
+                    continue
+                with self.lock:
+                    self.dispatched.append((task.task_uid, task.attempt,
+                                            name))
+                if rng.random() < 0.2:
+                    # created goes back 10 s, so the 5 s retry delay has
+                    # passed and the retry is poppable at once
+                    self.transact(conn, lambda queue: queue.fail(
+                        task.task_uid, task.attempt, "random failure",
+                        now=time.time() - 10))
+                else:
+                    self.transact(conn, lambda queue: queue.done(
+                        task.task_uid, task.attempt))
+                    with self.lock:
+                        self.done.append(task.task_uid)
+            self.errors.append(AssertionError("workload timed out"))
+        except Exception as exc:
+            self.errors.append(exc)
+        finally:
+            conn.close()
+
+    def finished(self, conn):
+        if self.producers_left:
+            return False
+        counts = self.transact(conn, lambda queue: queue.counts())
+        return counts["done"] + counts["failed"] == len(self.added)
+
+    def run(self, producer_dbs, consumer_dbs):
+        self.producers_left = len(producer_dbs)
+        threads = [threading.Thread(target=self.producer, args=(db, "p{}"
+                                    .format(i)))
+                   for i, db in enumerate(producer_dbs)]
+        threads += [threading.Thread(target=self.consumer, args=(db, "c{}"
+                                     .format(i)))
+                    for i, db in enumerate(consumer_dbs)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def check(self, db):
+        assert self.errors == []
+        # no double dispatch: each (task, attempt) handed out once, and
+        # a task's attempts are 1, 2, ... in order
+        leases = [(uid, attempt) for uid, attempt, _ in self.dispatched]
+        assert len(leases) == len(set(leases))
+        by_task = {}
+        for uid, attempt, _ in self.dispatched:
+            by_task.setdefault(uid, []).append(attempt)
+        for attempts in by_task.values():
+            assert attempts == list(range(1, len(attempts) + 1))
+        # no lost task: each one was done once or sits in the failed pool
+        with db.transaction() as conn:
+            queue = conn.root()["queue"]
+            check_invariants(queue)
+            failed = set(t.task_uid for t in queue.get_tasks("failed"))
+            assert len(self.done) == len(set(self.done))
+            assert set(self.done) | failed == set(self.added)
+            assert not set(self.done) & failed
+            assert stored_uids(queue) == failed
+            assert queue.counts()["done"] == len(self.done)
+            assert len(queue) == 0
+
+
+def test_two_connections_interleaved_workload(filestorage_db):
+    workload = Workload(per_producer=150, seed=1)
+    workload.run([filestorage_db], [filestorage_db, filestorage_db])
+    workload.check(filestorage_db)
+    assert len(workload.added) == 150
+    assert len(set(c for _, _, c in workload.dispatched)) == 2
+
+
+def test_zeo_two_clients_interleaved_workload(zeo_server):
+    db_a = ZODB.DB(ClientStorage(zeo_server.address, wait_timeout=30))
+    db_b = ZODB.DB(ClientStorage(zeo_server.address, wait_timeout=30))
+    try:
+        with db_a.transaction() as conn:
+            conn.root()["queue"] = TaskQueue()
+        workload = Workload(per_producer=60, seed=2)
+        workload.run([db_a, db_b], [db_a, db_b])
+        # read the final state through the other client
+        workload.check(db_b)
+        assert len(workload.added) == 120
+    finally:
+        db_a.close()
+        db_b.close()
