@@ -3,6 +3,7 @@
 #   make stop   stop the cluster
 #   make test   all tests that need no running cluster (core on Python 2.7 and 3, SENAITE layer)
 #   make docs   build the Sphinx documentation, warnings as errors
+#   make screenshots  docs/_static/*.png from the running cluster (installs chromium if missing)
 #   make clean  remove everything the build made (the database included)
 
 SHELL := /bin/bash
@@ -17,7 +18,7 @@ WHEELS := $(BUILD)/wheels
 PYPHEN := pyphen==0.11.0
 SITE := senaite
 
-.PHONY: build run stop status test test-core test-core-py2 test-core-py3 test-senaite docs clean
+.PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean screenshots
 
 build: bin/.built
 
@@ -93,8 +94,22 @@ test-core-py3: $(VENV3)/.installed
 test-senaite: build
 	bin/test -s senaite.queue
 
+# A real cluster on free ports, built by this buildout into a temporary folder
+test-e2e: build
+	$(VENV)/bin/python -m pytest -v -p no:cacheprovider src/senaite/queue/tests/e2e
+
 docs: $(VENV)/.installed
 	$(VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html
+
+# Headless Chromium from Debian, installed only when the machine has none.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium
+
+# docs/_static/controlpanel.png: the control panel with a field error, from the running cluster.
+screenshots: run | $(CHROMIUM)
+	$(PYTHON3) scripts/screenshots.py --url http://localhost:$$(scripts/port client1)/$(SITE) \
+	  --config local.cfg --out docs/_static --chromium $(CHROMIUM)
 
 clean: stop
 	rm -rf $(BUILD) $(VENV) bin parts develop-eggs downloads eggs var .installed.cfg docs/_build \

@@ -6,17 +6,21 @@ from plone.app.testing import FunctionalTesting
 from plone.app.testing import PloneSandboxLayer
 from plone.app.testing import applyProfile
 from plone.testing import zope
+from plone.testing.zope import WSGI_SERVER_FIXTURE
 from senaite.core.tests.layers import BASE_LAYER_FIXTURE
 
 
 class SenaiteQueueLayer(PloneSandboxLayer):
-    """SENAITE's base layer plus senaite.queue, installed in the site."""
+    """SENAITE's base layer plus senaite.queue, installed in the site, and the test-only task
+    adapters."""
 
     defaultBases = (BASE_LAYER_FIXTURE, )
 
     def setUpZope(self, app, configurationContext):
         import senaite.queue
+        import senaite.queue.tests
         self.loadZCML(package=senaite.queue)
+        self.loadZCML(package=senaite.queue.tests, name="testing.zcml")
         zope.installProduct(app, "senaite.queue")
 
     def setUpPloneSite(self, portal):
@@ -30,3 +34,6 @@ class SenaiteQueueLayer(PloneSandboxLayer):
 SENAITE_QUEUE_FIXTURE = SenaiteQueueLayer()
 SENAITE_QUEUE_TESTING = FunctionalTesting(
     bases=(SENAITE_QUEUE_FIXTURE, ), name="senaite.queue:Testing")
+# The same site served over real HTTP by a WSGI server on a free port (layer["host"], ["port"])
+SENAITE_QUEUE_HTTP_TESTING = FunctionalTesting(
+    bases=(SENAITE_QUEUE_FIXTURE, WSGI_SERVER_FIXTURE), name="senaite.queue:HTTP")

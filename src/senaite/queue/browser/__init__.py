@@ -1,0 +1,2 @@
+# -*- coding: utf-8 -*-
+"""Browser views of senaite.queue."""

@@ -1,0 +1,2 @@
+# -*- coding: utf-8 -*-
+"""HTTP client for the queue's JSON routes on other ZEO clients."""

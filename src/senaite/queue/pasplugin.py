@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+"""PAS plugin that logs in the callers of the queue's routes by their token.
+
+Only requests for a queue route (``@@API/senaite/v1/queue_server/...`` or
+``.../queue_consumer/...``) with an ``X-Queue-Auth-Token`` header are looked at. A valid token
+authenticates its user; any other token leaves the request anonymous and records why, so the
+route answers 401 with that reason.
+"""
+
+from AccessControl import ClassSecurityInfo
+from AccessControl.class_init import InitializeClass
+from Acquisition import aq_inner
+from Acquisition import aq_parent
+from Products.PluggableAuthService.interfaces.plugins import IAuthenticationPlugin
+from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
+from Products.PluggableAuthService.plugins.BasePlugin import BasePlugin
+from senaite.queue import PAS_PLUGIN_ID
+from senaite.queue.client.session import API_PATH
+from senaite.queue.client.session import TOKEN_HEADER
+from senaite.queue.core import token
+from senaite.queue.interfaces import ISenaiteQueueLayer
+from senaite.queue.interfaces import ITaskQueue
+from zope.globalrequest import getRequest
+from zope.interface import implementer
+
+META_TYPE = "SENAITE Queue Auth Plugin"
+QUEUE_ROUTES = ("queue_server", "queue_consumer")
+# Request key holding the reason a token was refused
+AUTH_ERROR_KEY = "senaite.queue.auth_error"
+# Request key holding the user id of a valid token
+TOKEN_USER_KEY = "senaite.queue.token_user"
+CREDENTIALS_KEY = "senaite.queue.user_id"
+
+# Tokens seen by this process: a token is good for one request only
+NONCES = token.NonceCache()
+
+
+def get_route(request):
+    """The queue route a request is for (e.g. ``queue_server/pop``), or None."""
+    path = request.get("PATH_INFO") or ""
+    marker = "/{}/".format(API_PATH)
+    if marker not in path:
+        return None
+    route = path.split(marker, 1)[1].strip("/")
+    if route.split("/", 1)[0] not in QUEUE_ROUTES:
+        return None
+    return route
+
+
+@implementer(IExtractionPlugin, IAuthenticationPlugin)
+class QueueAuthPlugin(BasePlugin):
+    """Authenticates queue route requests by their ``X-Queue-Auth-Token``."""
+
+    meta_type = META_TYPE
+    security = ClassSecurityInfo()
+
+    def __init__(self, id=PAS_PLUGIN_ID, title="SENAITE Queue PAS plugin"):
+        self._setId(id)
+        self.title = title
+
+    def get_secret(self):
+        site = aq_parent(aq_inner(self._getPAS()))
+        queue = site.getSiteManager().queryUtility(ITaskQueue)
+        return queue.get_secret() if queue is not None else None
+
+    @security.private
+    def extractCredentials(self, request):
+        value = request.getHeader(TOKEN_HEADER)
+        if not value or not ISenaiteQueueLayer.providedBy(request):
+            return {}
+        route = get_route(request)
+        secret = self.get_secret()
+        if route is None or secret is None:
+            return {}
+        # A request ZPublisher retries after a ConflictError carries the same token
+        nonces = None if getattr(request, "retry_count", 0) else NONCES
+        try:
+            user_id = token.verify(secret, value, request.get("REQUEST_METHOD", "GET"),
+                                   route, nonces=nonces)
+        except (token.TokenError, ValueError) as exc:
+            request.set(AUTH_ERROR_KEY, "{}".format(exc))
+            return {}
+        request.set(TOKEN_USER_KEY, user_id)
+        return {CREDENTIALS_KEY: user_id}
+
+    @security.private
+    def authenticateCredentials(self, credentials):
+        if credentials.get("extractor") != self.getId():
+            return None
+        user_id = credentials.get(CREDENTIALS_KEY)
+        user = self._getPAS().getUserById(user_id) if user_id else None
+        if user is None:
+            request = getRequest()
+            if request is not None:
+                request.set(AUTH_ERROR_KEY, "Token user is not a user of this site")
+            return None
+        return user.getId(), user.getUserName()
+
+
+InitializeClass(QueueAuthPlugin)

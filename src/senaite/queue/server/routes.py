@@ -1,0 +1,297 @@
+# -*- coding: utf-8 -*-
+"""The queue server's JSON routes: ``@@API/senaite/v1/queue_server/...``.
+
+Dispatch transitions (pop, done, fail, timeout, requeue, delete, purge) run under a process
+lock, each in a short transaction of its own that is retried on conflicts; ``add`` writes in
+the request's transaction.
+"""
+
+import threading
+import time
+
+import six
+import transaction
+from AccessControl import getSecurityManager
+from bika.lims import api as capi
+from senaite.queue import api
+from senaite.queue import settings
+from senaite.queue.core.retry import run_in_transaction
+from senaite.queue.jsonapi.decorators import ALL_METHODS
+from senaite.queue.jsonapi.decorators import can_manage
+from senaite.queue.jsonapi.decorators import check_json_answer
+from senaite.queue.jsonapi.decorators import fail as answer_error
+from senaite.queue.jsonapi.decorators import get_user_id
+from senaite.queue.jsonapi.decorators import queue_route
+from senaite.queue.jsonapi.envelopes import summary
+from senaite.queue.jsonapi.envelopes import task_info
+from senaite.queue.jsonapi.envelopes import tasks_summary
+from senaite.queue.jsonapi.payload import RouteError
+from senaite.queue.jsonapi.payload import _short
+from senaite.queue.jsonapi.payload import as_dict
+from senaite.queue.jsonapi.payload import get_attempt
+from senaite.queue.jsonapi.payload import get_bool
+from senaite.queue.jsonapi.payload import get_number
+from senaite.queue.jsonapi.payload import get_object_uid
+from senaite.queue.jsonapi.payload import get_statuses
+from senaite.queue.jsonapi.payload import get_task_uid
+from senaite.queue.jsonapi.payload import get_task_uids
+from senaite.queue.jsonapi.payload import get_text
+
+ALL_STATUSES = ["queued", "running", "failed", "ghost"]
+PRIVILEGED_STATUSES = ("failed", "ghost")
+MIN_CONSUMER_ID_LENGTH = 4
+MAX_TASKS_PER_ADD = 500
+RUNTIME_KEYS = ("task_uid", "status", "error_message", "attempt", "started",
+                "consumer_id", "finished", "__zeo")
+# Names of api.add_task's own arguments: not task fields
+RESERVED_KEYS = ("context", )
+# Numbers a task field may hold (JSON's exactly representable integers): larger ones overflow
+# the engine's float arithmetic (created + delay, now + max_seconds)
+MAX_NUMBER = 2 ** 53
+# Who may queue a task that runs as another user
+RUN_AS_OTHERS_ROLE = "Manager"
+
+# One dispatch transition at a time in this process
+DISPATCH_LOCK = threading.Lock()
+
+
+def dispatch(operation):
+    """Run ``operation(queue)`` in a committed transaction of its own, under the lock."""
+    transaction.commit()
+    with DISPATCH_LOCK:
+        return run_in_transaction(transaction.manager, lambda: operation(api.get_queue()))
+
+
+def check_statuses(statuses):
+    if not can_manage() and any(st in PRIVILEGED_STATUSES for st in statuses):
+        raise RouteError(403, "Failed and ghost tasks are for 'Manage Bika' only")
+    return statuses
+
+
+@queue_route()
+def tasks(request, payload, status=None):
+    statuses = check_statuses(get_statuses(payload, status))
+    since = get_number(payload, "since")
+    complete = get_bool(payload, "complete")
+    queue = api.get_queue()
+    items = [task for task in queue.get_tasks(statuses)
+             if since is None or task.created > since]
+    oldest = queue.statistics()["oldest_queued"]
+    return tasks_summary("queue_server/tasks", payload, items, complete,
+                         since_time=-1 if oldest is None else oldest)
+
+
+@queue_route()
+def diff(request, payload):
+    statuses = check_statuses(get_statuses(payload))
+    known = set(get_task_uids(payload))
+    complete = get_bool(payload, "complete")
+    queue = api.get_queue()
+    items = [task for task in queue.get_tasks(statuses)
+             if task.task_uid not in known or task.status == "running"]
+    present = set(task.task_uid for task in queue.get_tasks(statuses))
+    return tasks_summary("queue_server/diff", payload, items, complete,
+                         stale=sorted(known - present), unknown=[])
+
+
+@queue_route()
+def uids(request, payload, status=None):
+    statuses = check_statuses(get_statuses(payload, status))
+    items = api.get_queue().get_uids(statuses)
+    return summary("queue_server/uids", payload, count=len(items), items=items)
+
+
+@queue_route()
+def search(request, payload):
+    uid = get_object_uid(payload)
+    name = get_text(payload, "name")
+    statuses = ALL_STATUSES if can_manage() else ["queued", "running"]
+    items = api.get_queue().get_tasks_for(uid, name=name, status=statuses)
+    return tasks_summary("queue_server/search", payload, items, get_bool(payload, "complete"))
+
+
+@queue_route(server=False)
+def get_task(request, payload, task_uid):
+    task_uid = get_task_uid(payload, task_uid)
+    task = api.get_queue().get_task(task_uid)
+    if task is None:
+        raise RouteError(404, "Task not found: {}".format(task_uid))
+    data = summary("queue_server/{}".format(task_uid), payload)
+    data.update(task_info(task, complete=True))
+    return data
+
+
+def may_run_as_others():
+    """Whether the caller may queue tasks that run as another user.
+
+    A task runs with its user's permissions, so naming another user is acting as them: only
+    Managers, who can act as anyone already, may. "Manage Bika" is not enough: SENAITE gives
+    it to lab clerks, who must not queue a task that runs as a Manager (DESIGN.md §6).
+    """
+    user = getSecurityManager().getUser()
+    return bool(user.has_role(RUN_AS_OTHERS_ROLE, capi.get_portal()))
+
+
+def check_numbers(data):
+    """Refuse numbers (also inside lists) that the engine cannot do arithmetic with."""
+    for key, value in data.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, six.integer_types + (float, )) and not isinstance(item, bool) \
+                    and abs(item) > MAX_NUMBER:
+                raise RouteError(400, "'{}' is out of range: {}".format(
+                    six.ensure_str(key), _short(item)))
+
+
+def task_from_payload(data):
+    """Name, context and fields of a task sent to ``add``."""
+    if not isinstance(data, dict):
+        raise RouteError(400, "A task must be a JSON object")
+    data = dict((key, value) for key, value in data.items() if key not in RUNTIME_KEYS)
+    for key in RESERVED_KEYS:
+        if key in data:
+            raise RouteError(400, "'{}' is not a task field".format(key))
+    check_numbers(data)
+    name = get_text(data, "name", required=True, max_length=200)
+    context_uid = get_object_uid(data, "context_uid")
+    context = capi.get_object_by_uid(context_uid, None)
+    if context is None:
+        raise RouteError(400, "No object with context_uid {}".format(context_uid))
+    path = data.pop("context_path", None)
+    if path is not None and path != capi.get_path(context):
+        raise RouteError(400, "context_path {} is not the path of {}".format(
+            _short(path), context_uid))
+    if not may_run_as_others() or not data.get("username"):
+        # Tasks run as their user: only Managers may queue work for someone else
+        data["username"] = get_user_id()
+    for key in ("name", "context_uid"):
+        data.pop(key)
+    return name, context, data
+
+
+@queue_route(methods=("POST", ), writes=True)
+def add(request, payload):
+    items = payload if isinstance(payload, list) else [payload]
+    if not items or len(items) > MAX_TASKS_PER_ADD:
+        raise RouteError(400, "Send between 1 and {} tasks".format(MAX_TASKS_PER_ADD))
+    added = []
+    for name, context, fields in [task_from_payload(item) for item in items]:
+        try:
+            task = api.add_task(name, context, **fields)
+        except ValueError as exc:
+            raise RouteError(406, "No valid task(s): {}".format(exc))
+        if task is not None:
+            added.append(task)
+    return tasks_summary("queue_server/add", as_dict(items[0]), added,
+                         ignored=len(items) - len(added))
+
+
+@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+def pop(request, payload):
+    consumer_id = get_text(payload, "consumer_id", max_length=500)
+    if not consumer_id or len(consumer_id.strip()) < MIN_CONSUMER_ID_LENGTH:
+        raise RouteError(428, "No valid consumer id")
+    max_consumers = settings.get_max_consumers()
+    task = dispatch(lambda queue: queue.pop(consumer_id, max_consumers=max_consumers))
+    return summary("queue_server/pop", payload,
+                   task=task_info(task, complete=True) if task else None)
+
+
+def acknowledge(route, payload, message, operation):
+    task_uid = get_task_uid(payload)
+    attempt = get_attempt(payload)
+    task = dispatch(lambda queue: operation(queue, task_uid, attempt))
+    return summary(route, payload, message="{}: {}".format(message, task_uid),
+                   task=task_info(task))
+
+
+@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+def done(request, payload):
+    return acknowledge("queue_server/done", payload, "Task done",
+                       lambda queue, uid, attempt: queue.done(uid, attempt))
+
+
+@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+def fail(request, payload):
+    message = get_text(payload, "error_message") or "Unknown error"
+    return acknowledge("queue_server/fail", payload, "Task failed",
+                       lambda queue, uid, attempt: queue.fail(uid, attempt, message))
+
+
+@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+def timeout(request, payload):
+    return acknowledge("queue_server/timeout", payload, "Task timed out",
+                       lambda queue, uid, attempt: queue.timeout(uid, attempt))
+
+
+@queue_route(methods=("POST", ), manage=True, writes=True)
+def requeue(request, payload, task_uid=None):
+    task_uid = get_task_uid(payload, task_uid)
+    retries = settings.get_max_retries()
+    task = dispatch(lambda queue: queue.requeue(task_uid, retries=retries))
+    return summary("queue_server/requeue", payload,
+                   message="Task re-queued: {}".format(task_uid), task=task_info(task))
+
+
+@queue_route(methods=("POST", ), manage=True, writes=True)
+def delete(request, payload):
+    task_uid = get_task_uid(payload)
+    task = dispatch(lambda queue: queue.delete(task_uid))
+    return summary("queue_server/delete", payload,
+                   message="Task deleted: {}".format(task_uid), task=task_info(task))
+
+
+def unknown(context, request, path=None):
+    """Any other path below queue_server/."""
+    check_json_answer(request)
+    return answer_error(request, 404, "No such queue route: queue_server/{}".format(path or ""))
+
+
+@queue_route(methods=("GET", ), server=False, authenticated=False)
+def status(request, payload):
+    is_server = api.is_queue_server()
+    data = summary("queue_server/status", payload, server=is_server)
+    if not can_manage():
+        return data
+    queue = api.get_queue()
+    if is_server:
+        purge_expired(queue)
+    data.update(queue.statistics())
+    data.update(queue_status=api.get_queue_status(), server_url=api.get_server_url())
+    return data
+
+
+def purge_expired(queue):
+    """Time out the tasks whose lease expired, if there are any."""
+    now = time.time()
+    if any(lease["expires"] < now for lease in queue.statistics(now)["leases"].values()):
+        dispatch(lambda q: q.purge(now))
+
+
+def rule(path, endpoint, view):
+    return ("/senaite/v1/queue_server{}".format(path), "senaite.queue.server.{}".format(endpoint),
+            view, {"methods": ALL_METHODS})
+
+
+class ServerRoutes(object):
+    """Route provider of the queue server (plone.jsonapi.core ``IRouteProvider``)."""
+
+    routes = [
+        rule("/tasks", "tasks", tasks),
+        rule("/tasks/<string:status>", "tasks_status", tasks),
+        rule("/diff", "diff", diff),
+        rule("/uids", "uids", uids),
+        rule("/uids/<string:status>", "uids_status", uids),
+        rule("/search", "search", search),
+        rule("/add", "add", add),
+        rule("/pop", "pop", pop),
+        rule("/done", "done", done),
+        rule("/fail", "fail", fail),
+        rule("/timeout", "timeout", timeout),
+        rule("/requeue", "requeue", requeue),
+        rule("/requeue/<string:task_uid>", "requeue_task", requeue),
+        rule("/delete", "delete", delete),
+        rule("/status", "status", status),
+        rule("/<string:task_uid>", "get", get_task),
+        rule("", "unknown_root", unknown),
+        rule("/<path:path>", "unknown", unknown),
+    ]

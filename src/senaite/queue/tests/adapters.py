@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+"""Task adapters for the tests only (registered by tests/testing.zcml).
+
+What they do is kept in the site's annotations, so the tests can count it: ``effects``
+(object uid -> 1, written once per object) and ``runs`` (task uid -> committed runs).
+"""
+
+import time
+
+from BTrees.OOBTree import OOBTree
+from bika.lims import api as capi
+from senaite.queue.interfaces import IQueuedTaskAdapter
+from zope.annotation.interfaces import IAnnotations
+from zope.component import adapter
+from zope.interface import Interface
+from zope.interface import implementer
+
+EFFECTS_KEY = "senaite.queue.tests.effects"
+RUNS_KEY = "senaite.queue.tests.runs"
+TIMINGS_KEY = "senaite.queue.tests.timings"
+
+
+def get_tree(key, portal=None):
+    annotations = IAnnotations(portal or capi.get_portal())
+    if key not in annotations:
+        annotations[key] = OOBTree()
+    return annotations[key]
+
+
+def get_effects(portal=None):
+    """object uid -> how many times a test adapter wrote it."""
+    return get_tree(EFFECTS_KEY, portal)
+
+
+def get_runs(portal=None):
+    """task uid -> how many runs of the task were committed."""
+    return get_tree(RUNS_KEY, portal)
+
+
+def get_timings(portal=None):
+    """task uid -> (created, started, processed): when a committed run happened."""
+    return get_tree(TIMINGS_KEY, portal)
+
+
+def count_run(task):
+    runs = get_runs()
+    runs[task.task_uid] = runs.get(task.task_uid, 0) + 1
+    get_timings()[task.task_uid] = (task.created, task.started, time.time())
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class RecordAdapter(object):
+    """Records each uid of the task once: running it twice changes nothing."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        effects = get_effects()
+        for uid in task.uids:
+            if uid not in effects:
+                effects[uid] = 1
+        count_run(task)
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class RaiseAdapter(object):
+    """Always fails."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        raise RuntimeError("Failure on purpose")
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class SleepAdapter(object):
+    """Sleeps the number of seconds of the task's ``seconds`` key, then records."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        time.sleep(float(task.get("seconds", 1)))
+        RecordAdapter(self.context).process(task)
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class WriteRaiseAdapter(object):
+    """Records its uids, then fails: nothing it wrote may be committed."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        effects = get_effects()
+        for uid in task.uids:
+            effects[uid] = effects.get(uid, 0) + 1
+        count_run(task)
+        raise RuntimeError("Failure after writing, on purpose")

@@ -1,0 +1,245 @@
+# -*- coding: utf-8 -*-
+"""A real senaite.queue cluster for the end-to-end tests and benchmarks.
+
+It is built by the project's own buildout into a folder of its own, on free ports: a ZEO
+server, the user client ``client1``, the ``queue_server`` and ``consumers`` reserved consumer
+clients with a short clock period. The site is created and configured by the same script
+``make run`` uses. Every process runs in the foreground in a process group of its own, so it
+can be stopped, or killed with SIGKILL, and nothing outlives ``stop_all``.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import requests
+from six.moves.configparser import RawConfigParser
+
+SITE_ID = "senaite"
+API = "@@API/senaite/v1"
+TESTING_ZCML = '<include package="senaite.queue.tests" file="testing.zcml" />'
+
+
+def project_dir():
+    path = os.path.dirname(os.path.abspath(__file__))
+    while not os.path.exists(os.path.join(path, "buildout.cfg")):
+        parent = os.path.dirname(path)
+        if parent == path:
+            raise RuntimeError("No buildout.cfg above {}".format(__file__))
+        path = parent
+    return path
+
+
+def free_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+class Cluster(object):
+    """Build, start, stop and kill the processes of a test cluster in ``workdir``."""
+
+    def __init__(self, workdir, consumers=2, clock_period=1, testing=True):
+        self.root = project_dir()
+        self.workdir = workdir
+        self.consumers = ["queue_consumer"] + [
+            "queue_consumer{}".format(i) for i in range(2, consumers + 1)]
+        self.clock_period = clock_period
+        self.testing = testing
+        self.ports = dict((part, free_port()) for part in
+                          ["zeoserver", "client1", "queue_server"] + self.consumers)
+        self.processes = {}
+        local = RawConfigParser()
+        local.read(os.path.join(self.root, "local.cfg"))
+        self.local = dict(local.items("local"))
+        self.http = requests.Session()
+
+    # -- build --------------------------------------------------------------
+
+    def config(self):
+        lines = [
+            "[buildout]",
+            "extends = {}".format(os.path.join(self.root, "buildout.cfg")),
+            "parts = zeoserver client1 queue_server {}".format(" ".join(self.consumers)),
+            "",
+            "[ports]",
+        ]
+        lines += ["{} = {}".format(part, port) for part, port in sorted(self.ports.items())]
+        lines += ["", "[clock]", "period = {}".format(self.clock_period), ""]
+        if self.testing:
+            lines += ["[client_base]", "zcml-additional =", "    <configure xmlns=\""
+                      "http://namespaces.zope.org/zope\">{}</configure>".format(TESTING_ZCML),
+                      ""]
+        for part in self.consumers[1:]:
+            lines += [
+                "[{}]".format(part),
+                "<= queue_consumer",
+                "http-address = 127.0.0.1:{}".format(self.ports[part]),
+                "zope-conf-additional =",
+                "    <clock-server>",
+                "        method /{}/queue_consume".format(SITE_ID),
+                "        period ${clock:period}",
+                "        user ${local:consumer-user}",
+                "        password ${local:consumer-password}",
+                "        host localhost:{}".format(self.ports[part]),
+                "    </clock-server>",
+                "",
+            ]
+        return "\n".join(lines)
+
+    def build(self):
+        """Run buildout for this cluster and create its site."""
+        os.makedirs(os.path.join(self.workdir, "downloads"))
+        path = os.path.join(self.workdir, "cluster.cfg")
+        with open(path, "w") as config:
+            config.write(self.config())
+        buildout = os.path.join(self.root, ".venv", "bin", "buildout")
+        self.check_call([buildout, "-q", "-c", path])
+        self.start("zeoserver")
+        self.wait_port("zeoserver")
+        self.check_call([self.script("client1"), "run",
+                         os.path.join(self.root, "scripts", "setup_site.py"),
+                         SITE_ID, self.site_url("queue_server"),
+                         os.path.join(self.root, "local.cfg")])
+
+    def check_call(self, command):
+        with open(self.log_path("build"), "a") as log:
+            subprocess.check_call(command, cwd=self.workdir, stdout=log, stderr=log)
+
+    # -- processes ----------------------------------------------------------
+
+    def script(self, part):
+        return os.path.join(self.workdir, "bin", part)
+
+    def log_path(self, name):
+        return os.path.join(self.workdir, "{}.out".format(name))
+
+    def start(self, part):
+        command = [self.script(part), "fg" if part == "zeoserver" else "console"]
+        log = open(self.log_path(part), "a")
+        self.processes[part] = subprocess.Popen(
+            command, cwd=self.workdir, stdout=log, stderr=log, preexec_fn=os.setsid)
+        log.close()
+
+    def start_all(self):
+        for part in ["client1", "queue_server"] + self.consumers:
+            self.start(part)
+        for part in ["client1", "queue_server"] + self.consumers:
+            self.wait_http(part)
+
+    def signal(self, part, signum):
+        process = self.processes.pop(part, None)
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signum)
+        except OSError:
+            pass
+        process.wait()
+
+    def kill(self, part):
+        """SIGKILL, as a crash would."""
+        self.signal(part, signal.SIGKILL)
+
+    def stop(self, part):
+        self.signal(part, signal.SIGTERM)
+
+    def stop_all(self):
+        for part in list(self.processes):
+            if part != "zeoserver":
+                self.stop(part)
+        self.stop("zeoserver")
+        self.http.close()
+
+    def wait_port(self, part, seconds=60):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.ports[part]), 1).close()
+                return
+            except socket.error:
+                time.sleep(0.2)
+        raise RuntimeError("{} does not listen on {}".format(part, self.ports[part]))
+
+    def wait_http(self, part, seconds=120):
+        deadline = time.time() + seconds
+        url = "{}/{}/version".format(self.site_url(part), API)
+        while time.time() < deadline:
+            try:
+                if requests.get(url, timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("{} does not answer at {}".format(part, url))
+
+    # -- talking to the site --------------------------------------------------
+
+    def site_url(self, part):
+        return "http://localhost:{}/{}".format(self.ports[part], SITE_ID)
+
+    @property
+    def auth(self):
+        """The reserved user: a SENAITE user with "Manage Bika"."""
+        return self.local["consumer-user"], self.local["consumer-password"]
+
+    def kick(self, part):
+        """Do what the clock-server does on a tick, now: make sure the worker runs."""
+        response = self.http.get("{}/queue_consume".format(self.site_url(part)),
+                                 auth=self.auth, timeout=30)
+        response.raise_for_status()
+        return response.text
+
+    def kick_consumers(self):
+        for part in self.consumers:
+            until(lambda: self.kick(part), lambda text: text.startswith("Consumer"), 60)
+
+    def add_tasks(self, specs, part="client1"):
+        """Queue tasks through the Python API on a client; their task uids."""
+        response = self.http.post("{}/queue-test-add".format(self.site_url(part)),
+                                  data=json.dumps(specs), auth=self.auth, timeout=120,
+                                  headers={"Content-Type": "application/json"})
+        response.raise_for_status()
+        return response.json()
+
+    def effects(self, part="client1"):
+        response = self.http.get("{}/queue-test-effects".format(self.site_url(part)),
+                                 auth=self.auth, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def status(self, part="client1"):
+        """The queue's statistics, as a client reads them from the database."""
+        response = self.http.get("{}/{}/queue_server/status".format(self.site_url(part), API),
+                                  auth=self.auth, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def tasks(self, status, part="queue_server"):
+        """Complete JSON of the tasks with ``status``, from the queue server."""
+        url = "{}/{}/queue_server/tasks/{}".format(self.site_url(part), API, status)
+        response = self.http.get(url, params={"complete": "1"}, auth=self.auth, timeout=30)
+        response.raise_for_status()
+        return response.json()["items"]
+
+    def wait(self, predicate, seconds, step=0.5):
+        """Poll ``predicate(status)`` until it is true; the last status."""
+        return until(lambda: self.status(), predicate, seconds, step)
+
+
+def until(probe, predicate, seconds, step=0.5):
+    """Call ``probe()`` until ``predicate`` holds for its result; return that result."""
+    deadline = time.time() + seconds
+    while True:
+        result = probe()
+        if predicate(result):
+            return result
+        if time.time() > deadline:
+            raise AssertionError("Timed out; last: {}".format(
+                json.dumps(result, sort_keys=True)))
+        time.sleep(step)

@@ -1,0 +1,22 @@
+# -*- coding: utf-8 -*-
+"""The cluster of the end-to-end tests: built once, stopped at the end whatever happens."""
+
+import shutil
+import tempfile
+
+import pytest
+from senaite.queue.tests.e2e.cluster import Cluster
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    workdir = tempfile.mkdtemp(prefix="senaite-queue-e2e-")
+    cluster = Cluster(workdir, consumers=2, clock_period=1)
+    try:
+        cluster.build()
+        cluster.start_all()
+        cluster.kick_consumers()
+        yield cluster
+    finally:
+        cluster.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)

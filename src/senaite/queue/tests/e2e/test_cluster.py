@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+"""Tasks flow end to end through a real cluster, and survive crashes of its processes.
+
+The scenarios run in order on one cluster; each waits until the queue is drained.
+"""
+
+import time
+
+
+def obj_uid(prefix, i):
+    """A made-up object UID: the test adapters only record it."""
+    return "{}{:028x}".format(prefix, i)
+
+
+def record_specs(prefix, count, **kw):
+    specs = []
+    for i in range(count):
+        spec = {"name": "queue_test_record", "uids": [obj_uid(prefix, i)], "min_seconds": 0}
+        spec.update(kw)
+        specs.append(spec)
+    return specs
+
+
+def drained(status):
+    return status["queued"] == 0 and status["running"] == 0
+
+
+def assert_once(cluster, prefix, count, task_uids):
+    data = cluster.effects()
+    effects, runs = data["effects"], data["runs"]
+    for i in range(count):
+        assert effects.get(obj_uid(prefix, i)) == 1, obj_uid(prefix, i)
+    for task_uid in task_uids:
+        assert runs.get(task_uid) == 1, task_uid
+
+
+def test_a_200_tasks_complete_once(cluster):
+    before = cluster.status()["done"]
+    task_uids = cluster.add_tasks(record_specs("aaaa", 200))
+    assert len(set(task_uids)) == 200
+    status = cluster.wait(drained, 300)
+    assert status["done"] - before == 200
+    assert status["failed"] == 0
+    assert_once(cluster, "aaaa", 200, task_uids)
+    # both consumers took part
+    assert len(status["consumers"]) == 2
+
+
+def test_b_consumer_killed_mid_task(cluster):
+    task_uid, = cluster.add_tasks([{
+        "name": "queue_test_sleep", "uids": [obj_uid("bbbb", 0)], "seconds": 4,
+        "max_seconds": 10, "min_seconds": 0}])
+    status = cluster.wait(lambda st: task_uid in st["leases"], 60, step=0.1)
+    consumer_id = status["leases"][task_uid]["consumer_id"]
+    victim = [part for part in cluster.consumers
+              if consumer_id.endswith(":{}".format(cluster.ports[part]))][0]
+    cluster.kill(victim)
+    try:
+        status = cluster.wait(drained, 120)
+        assert status["failed"] == 0
+        assert_once(cluster, "bbbb", 1, [task_uid])
+    finally:
+        cluster.start(victim)
+        cluster.wait_http(victim)
+
+
+def test_c_queue_server_killed_and_restarted(cluster):
+    failed_before = cluster.status()["failed"]
+    failing = cluster.add_tasks([{"name": "queue_test_raise", "retries": 0, "min_seconds": 0}])
+    cluster.wait(lambda st: st["failed"] == failed_before + 1, 60)
+    done_before = cluster.status()["done"]
+    task_uids = cluster.add_tasks(record_specs("cccc", 40, min_seconds=1))
+    cluster.wait(lambda st: st["done"] > done_before, 60, step=0.2)
+    cluster.kill("queue_server")
+    status = cluster.status()
+    assert status["queued"] + status["running"] > 0
+    assert status["failed"] == failed_before + 1
+    time.sleep(2)
+    cluster.start("queue_server")
+    cluster.wait_http("queue_server")
+    status = cluster.wait(drained, 300)
+    assert status["failed"] == failed_before + 1
+    assert failing[0] in [task["task_uid"] for task in cluster.tasks("failed")]
+    assert_once(cluster, "cccc", 40, task_uids)
+
+
+def test_d_raising_task_retried_then_failed(cluster):
+    uid = obj_uid("dddd", 0)
+    task_uid, = cluster.add_tasks([{
+        "name": "queue_test_write_raise", "uids": [uid], "retries": 2, "min_seconds": 0}])
+    cluster.wait(lambda st: drained(st), 120)
+    failed = dict((task["task_uid"], task) for task in cluster.tasks("failed"))
+    task = failed[task_uid]
+    assert task["retries"] == 0
+    assert task["attempt"] == 3
+    assert "Failure after writing" in task["error_message"]
+    data = cluster.effects()
+    assert uid not in data["effects"]
+    assert task_uid not in data["runs"]
+
+
+def test_e_zeo_server_restarted(cluster):
+    done_before = cluster.status()["done"]
+    task_uids = cluster.add_tasks(record_specs("eeee", 40, min_seconds=1))
+    cluster.wait(lambda st: st["done"] > done_before, 60, step=0.2)
+    cluster.stop("zeoserver")
+    time.sleep(3)
+    cluster.start("zeoserver")
+    cluster.wait_port("zeoserver")
+    cluster.wait(drained, 300)
+    assert_once(cluster, "eeee", 40, task_uids)
