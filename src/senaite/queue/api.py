@@ -98,8 +98,19 @@ def is_queue_enabled(name_or_action=None):
 
 
 def is_queue_ready(name_or_action=None):
-    """Whether new tasks may be queued."""
-    return get_queue_status(name_or_action) == READY
+    """Whether the current user's work may be queued now.
+
+    Tasks run as the user who queued them, so users the site cannot authenticate (Zope root
+    users, such as the ``admin`` of a buildout) have their work done synchronously.
+    """
+    if get_queue_status(name_or_action) != READY:
+        return False
+    return is_site_user(capi.get_current_user().getId())
+
+
+def is_site_user(user_id):
+    """Whether the site's user folder knows the user: tasks can run as it."""
+    return bool(user_id) and capi.get_portal().acl_users.getUserById(user_id) is not None
 
 
 def is_queued(brain_object_uid, status=None):

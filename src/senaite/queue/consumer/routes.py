@@ -22,7 +22,7 @@ from senaite.queue.jsonapi.payload import get_task_uid
 
 # How long ``process`` waits for this ZEO client to see the lease the server just committed
 LEASE_WAIT_SECONDS = 5
-LEASE_POLL_SECONDS = 0.05
+LEASE_POLL_SECONDS = 0.01
 
 
 @queue_route(server=False, manage=True)

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 """The queue server's JSON routes: ``@@API/senaite/v1/queue_server/...``.
 
-Dispatch transitions (pop, done, fail, timeout, requeue, delete, purge) run under a process
-lock, each in a short transaction of its own that is retried on conflicts; ``add`` writes in
-the request's transaction.
+Reading tasks needs "Manage Bika" (tasks name objects of every client). Dispatch transitions
+(pop, done, fail, timeout, requeue, delete, purge) run under a process lock, each in a short
+transaction of its own that is retried on conflicts; ``add`` writes in the request's
+transaction.
 """
 
 import threading
@@ -38,9 +39,10 @@ from senaite.queue.jsonapi.payload import get_task_uids
 from senaite.queue.jsonapi.payload import get_text
 
 ALL_STATUSES = ["queued", "running", "failed", "ghost"]
-PRIVILEGED_STATUSES = ("failed", "ghost")
 MIN_CONSUMER_ID_LENGTH = 4
 MAX_TASKS_PER_ADD = 500
+# Task fields only Managers may set through ``add``; others get the settings' values
+MANAGER_KEYS = ("ghost", "created", "max_seconds", "retries")
 RUNTIME_KEYS = ("task_uid", "status", "error_message", "attempt", "started",
                 "consumer_id", "finished", "__zeo")
 # Names of api.add_task's own arguments: not task fields
@@ -62,15 +64,9 @@ def dispatch(operation):
         return run_in_transaction(transaction.manager, lambda: operation(api.get_queue()))
 
 
-def check_statuses(statuses):
-    if not can_manage() and any(st in PRIVILEGED_STATUSES for st in statuses):
-        raise RouteError(403, "Failed and ghost tasks are for 'Manage Bika' only")
-    return statuses
-
-
-@queue_route()
+@queue_route(manage=True)
 def tasks(request, payload, status=None):
-    statuses = check_statuses(get_statuses(payload, status))
+    statuses = get_statuses(payload, status)
     since = get_number(payload, "since")
     complete = get_bool(payload, "complete")
     queue = api.get_queue()
@@ -81,9 +77,9 @@ def tasks(request, payload, status=None):
                          since_time=-1 if oldest is None else oldest)
 
 
-@queue_route()
+@queue_route(manage=True)
 def diff(request, payload):
-    statuses = check_statuses(get_statuses(payload))
+    statuses = get_statuses(payload)
     known = set(get_task_uids(payload))
     complete = get_bool(payload, "complete")
     queue = api.get_queue()
@@ -94,23 +90,23 @@ def diff(request, payload):
                          stale=sorted(known - present), unknown=[])
 
 
-@queue_route()
+@queue_route(manage=True)
 def uids(request, payload, status=None):
-    statuses = check_statuses(get_statuses(payload, status))
+    statuses = get_statuses(payload, status)
     items = api.get_queue().get_uids(statuses)
     return summary("queue_server/uids", payload, count=len(items), items=items)
 
 
-@queue_route()
+@queue_route(manage=True)
 def search(request, payload):
     uid = get_object_uid(payload)
     name = get_text(payload, "name")
-    statuses = ALL_STATUSES if can_manage() else ["queued", "running"]
+    statuses = ALL_STATUSES
     items = api.get_queue().get_tasks_for(uid, name=name, status=statuses)
     return tasks_summary("queue_server/search", payload, items, get_bool(payload, "complete"))
 
 
-@queue_route(server=False)
+@queue_route(server=False, manage=True)
 def get_task(request, payload, task_uid):
     task_uid = get_task_uid(payload, task_uid)
     task = api.get_queue().get_task(task_uid)
@@ -160,8 +156,13 @@ def task_from_payload(data):
     if path is not None and path != capi.get_path(context):
         raise RouteError(400, "context_path {} is not the path of {}".format(
             _short(path), context_uid))
-    if not may_run_as_others() or not data.get("username"):
-        # Tasks run as their user: only Managers may queue work for someone else
+    if not may_run_as_others():
+        # Tasks run as their user: only Managers may queue work for someone else, hide it,
+        # backdate it or give it more time and retries than the settings do
+        data["username"] = get_user_id()
+        for key in MANAGER_KEYS:
+            data.pop(key, None)
+    elif not data.get("username"):
         data["username"] = get_user_id()
     for key in ("name", "context_uid"):
         data.pop(key)
@@ -187,21 +188,40 @@ def add(request, payload):
 
 @queue_route(methods=("POST", ), token=True, manage=True, writes=True)
 def pop(request, payload):
-    consumer_id = get_text(payload, "consumer_id", max_length=500)
-    if not consumer_id or len(consumer_id.strip()) < MIN_CONSUMER_ID_LENGTH:
-        raise RouteError(428, "No valid consumer id")
+    consumer_id = get_consumer_id(payload)
     max_consumers = settings.get_max_consumers()
     task = dispatch(lambda queue: queue.pop(consumer_id, max_consumers=max_consumers))
     return summary("queue_server/pop", payload,
                    task=task_info(task, complete=True) if task else None)
 
 
+def get_consumer_id(payload):
+    consumer_id = get_text(payload, "consumer_id", max_length=500)
+    if not consumer_id or len(consumer_id.strip()) < MIN_CONSUMER_ID_LENGTH:
+        raise RouteError(428, "No valid consumer id")
+    return consumer_id
+
+
 def acknowledge(route, payload, message, operation):
+    """Run the ack ``operation``; with a ``consumer_id``, pop that consumer's next task in
+    the same transaction and answer it as ``next``."""
     task_uid = get_task_uid(payload)
     attempt = get_attempt(payload)
-    task = dispatch(lambda queue: operation(queue, task_uid, attempt))
-    return summary(route, payload, message="{}: {}".format(message, task_uid),
+    consumer_id = get_consumer_id(payload) if "consumer_id" in as_dict(payload) else None
+    max_consumers = settings.get_max_consumers()
+
+    def ack(queue):
+        task = operation(queue, task_uid, attempt)
+        if consumer_id is None:
+            return task, None
+        return task, queue.pop(consumer_id, max_consumers=max_consumers)
+
+    task, next_task = dispatch(ack)
+    data = summary(route, payload, message="{}: {}".format(message, task_uid),
                    task=task_info(task))
+    if consumer_id is not None:
+        data["next"] = task_info(next_task, complete=True) if next_task else None
+    return data
 
 
 @queue_route(methods=("POST", ), token=True, manage=True, writes=True)

@@ -199,6 +199,16 @@ class TestQueueStatus(APITestCase):
         self.assertTrue(api.is_queue_enabled())
         self.assertTrue(api.is_queue_ready())
 
+    def test_not_ready_for_zope_root_users(self):
+        """Tasks run as their user: a user the site cannot authenticate is not queued."""
+        from plone.app.testing import SITE_OWNER_NAME
+        from plone.app.testing import login
+        self.make_server()
+        login(self.portal.getPhysicalRoot(), SITE_OWNER_NAME)
+        self.assertEqual(api.get_queue_status(), api.READY)
+        self.assertTrue(api.is_queue_enabled())
+        self.assertFalse(api.is_queue_ready())
+
     def test_resuming_and_disabled_with_chunk_size_0(self):
         self.make_server()
         self.set_setting("default", 0)

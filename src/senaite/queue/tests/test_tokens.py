@@ -138,7 +138,7 @@ class TestTokens(RouteTestCase):
         self.assertEqual(data["count"], 1)
 
     def test_token_on_any_queue_route(self):
-        data = self.assertOK(self.call("GET", "queue_server/tasks", token_user="analyst"))
+        data = self.assertOK(self.call("GET", "queue_server/tasks", token_user="labclerk"))
         self.assertEqual(data["count"], 1)
 
     def test_token_ignored_outside_the_queue_routes(self):
