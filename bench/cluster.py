@@ -80,6 +80,31 @@ def loaded_latency(cluster, rate, seconds, prefix):
     return [started - created for created, started, _ in timings(cluster, task_uids)]
 
 
+def measure(cluster, args):
+    """(consumers, tasks/s, idle latencies, loaded latencies) for 1, 2 and 4 consumers."""
+    results = []
+    cluster.build()
+    for part in ("client1", "queue_server"):
+        cluster.start(part)
+        cluster.wait_http(part)
+    running = 0
+    for count in (1, 2, 4):
+        for part in cluster.consumers[running:count]:
+            cluster.start(part)
+            cluster.wait_http(part)
+            cluster.kick(part)
+        running = count
+        prefix = "{:x}".format(count)
+        print("{} consumer(s): throughput ...".format(count))
+        rate = throughput(cluster, args.tasks, prefix + "a")
+        print("{} consumer(s): idle latency ...".format(count))
+        idle = idle_latency(cluster, args.samples, prefix + "b")
+        print("{} consumer(s): latency under load ...".format(count))
+        loaded = loaded_latency(cluster, rate / 2.0, args.load_seconds, prefix + "c")
+        results.append((count, rate, idle, loaded))
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=400, help="tasks per throughput run")
@@ -89,31 +114,15 @@ def main():
 
     workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-")
     cluster = Cluster(workdir, consumers=4, clock_period=1)
-    results = []
+    print("Building the cluster in {} ...".format(workdir))
     try:
-        print("Building the cluster in {} ...".format(workdir))
-        cluster.build()
-        for part in ("client1", "queue_server"):
-            cluster.start(part)
-            cluster.wait_http(part)
-        running = 0
-        for count in (1, 2, 4):
-            for part in cluster.consumers[running:count]:
-                cluster.start(part)
-                cluster.wait_http(part)
-                cluster.kick(part)
-            running = count
-            prefix = "{:x}".format(count)
-            print("{} consumer(s): throughput ...".format(count))
-            rate = throughput(cluster, args.tasks, prefix + "a")
-            print("{} consumer(s): idle latency ...".format(count))
-            idle = idle_latency(cluster, args.samples, prefix + "b")
-            print("{} consumer(s): latency under load ...".format(count))
-            loaded = loaded_latency(cluster, rate / 2.0, args.load_seconds, prefix + "c")
-            results.append((count, rate, idle, loaded))
+        results = measure(cluster, args)
+    except Exception:
+        print("Failed; the cluster's logs are kept in {}".format(workdir))
+        raise
     finally:
         cluster.stop_all()
-        shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(workdir, ignore_errors=True)
 
     print()
     print("| consumers | tasks/s | idle p50 (s) | idle p95 (s) | load (tasks/s) "

@@ -41,7 +41,7 @@ from senaite.queue.jsonapi.payload import get_text
 ALL_STATUSES = ["queued", "running", "failed", "ghost"]
 MIN_CONSUMER_ID_LENGTH = 4
 MAX_TASKS_PER_ADD = 500
-# Task fields only Managers may set through ``add``; others get the settings' values
+# Task fields only Managers may set through ``add``
 MANAGER_KEYS = ("ghost", "created", "max_seconds", "retries")
 RUNTIME_KEYS = ("task_uid", "status", "error_message", "attempt", "started",
                 "consumer_id", "finished", "__zeo")
@@ -161,7 +161,8 @@ def task_from_payload(data):
         # backdate it or give it more time and retries than the settings do
         data["username"] = get_user_id()
         for key in MANAGER_KEYS:
-            data.pop(key, None)
+            if key in data:
+                raise RouteError(403, "Only Managers may set '{}'".format(key))
     elif not data.get("username"):
         data["username"] = get_user_id()
     for key in ("name", "context_uid"):

@@ -18,7 +18,7 @@ from zope.component import getUtility
 
 VERSION = "20000"
 OBSOLETE_RECORDS = ("senaite.queue.auth_key", )
-STEPS = ("browserlayer", "plone.app.registry", "controlpanel")
+STEPS = ("browserlayer", "plone.app.registry", "controlpanel", "actions")
 
 
 def upgrade(setup_tool):
