@@ -37,6 +37,7 @@ setup(
         "plone.registry",
         "plone.app.registry",
         "z3c.form",
+        "collective.monkeypatcher",
         "cryptography",
         "requests",
         "six",

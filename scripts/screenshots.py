@@ -6,6 +6,14 @@ needs nothing but Python 3 and Chromium. Against the cluster of `make run`, it l
 admin of local.cfg, opens Site Setup > Queue Settings, submits an invalid Queue Server so that
 the form shows a field error, and saves the page as docs/_static/controlpanel.png.
 
+Then it shows the queue at work in SENAITE. A script run by `bin/client1 run` makes a lab
+manager (`labmanager`, a user of the site: tasks run as their user), a client with received
+samples and a worksheet holding their analyses, with results. The lab manager presses the
+worksheet's "Submit" for most of them while each task holds its transaction for 30 s (the
+settings are restored at the end), and the script saves the worksheet (worksheet_queued.png:
+queued rows with spinners, the "being processed" viewlet) and the samples listing
+(samples_queued.png).
+
 Usage: scripts/screenshots.py [--url http://localhost:8080/senaite] [--config local.cfg]
                               [--out docs/_static] [--chromium /usr/bin/chromium]
 """
@@ -16,11 +24,14 @@ import configparser
 import fcntl
 import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 CHROMIUM_FLAGS = [
@@ -182,6 +193,201 @@ def controlpanel(browser, url, out_dir):
     print("{}: Queue Server error: {}".format(path, error.strip()))
 
 
+# The queue at work. SENAITE 2.6's web APIs cannot create analysis services (a validator
+# needs a browser form), so the lab is made by this script, run by a ZEO client of the
+# cluster (`bin/client1 run`), as the admin. Nothing in it goes through the queue.
+LAB_USER = "labmanager"
+SAMPLES = 5
+SUBMITTED = 16
+HOLD_SECONDS = 30
+DEFAULT_SETTINGS = {"senaite.queue.default": 10, "senaite.queue.min_seconds_task": 3}
+AUTHENTICATOR = re.compile(r'name="_authenticator"[^>]*value="([^"]+)"')
+LAB_SCRIPT = r"""
+import json
+import sys
+
+import transaction
+from AccessControl.SecurityManagement import newSecurityManager
+from Testing.makerequest import makerequest
+from zope.component.hooks import setSite
+from zope.globalrequest import setRequest
+
+site_id, admin_id, user_id, password, count = sys.argv[-5:]
+app = makerequest(app)  # noqa: F821 (bin/client1 run provides app)
+setRequest(app.REQUEST)
+newSecurityManager(None, app.acl_users.getUserById(admin_id).__of__(app.acl_users))
+portal = app[site_id]
+setSite(portal)
+portal.setupCurrentSkin(app.REQUEST)
+
+from bika.lims import api
+from bika.lims.utils.analysisrequest import create_analysisrequest
+from bika.lims.workflow import doActionFor
+from DateTime import DateTime
+from plone import api as ploneapi
+
+# A lab manager: a user of the site, so that the queue runs their tasks as them
+if ploneapi.user.get(username=user_id) is None:
+    ploneapi.user.create(username=user_id, password=password, roles=["LabManager"],
+                         email="{}@example.com".format(user_id),
+                         properties={"fullname": "Lab Manager"})
+else:
+    portal.acl_users.source_users.userSetPassword(user_id, password)
+
+
+def value_of(obj, name):
+    getter = getattr(obj, "get" + name, None) or getattr(obj, name, None)
+    return getter() if callable(getter) else getter
+
+
+def first(container, portal_type, **fields):
+    for obj in container.objectValues():
+        if api.get_portal_type(obj) == portal_type and all(
+                value_of(obj, name) == value for name, value in fields.items()):
+            return obj
+    return None
+
+
+setup = portal.bika_setup
+client = first(portal.clients, "Client", ClientID="DOCS") or api.create(
+    portal.clients, "Client", Name="Happy Hills", ClientID="DOCS")
+contact = first(client, "Contact", Surname="Mohale") or api.create(
+    client, "Contact", Firstname="Rita", Surname="Mohale")
+sampletype = first(portal.setup.sampletypes, "SampleType", Prefix="W") or api.create(
+    portal.setup.sampletypes, "SampleType", title="Water", Prefix="W")
+labcontact = first(setup.bika_labcontacts, "LabContact", Surname="Manager") or api.create(
+    setup.bika_labcontacts, "LabContact", Firstname="Lab", Surname="Manager")
+department = first(portal.setup.departments, "Department", DepartmentID="CHEM") or api.create(
+    portal.setup.departments, "Department", title="Chemistry", DepartmentID="CHEM",
+    Manager=labcontact)
+category = first(portal.setup.analysiscategories, "AnalysisCategory", Title="Metals") or \
+    api.create(portal.setup.analysiscategories, "AnalysisCategory", title="Metals",
+               Department=department)
+services = []
+for title, keyword in (("Copper", "Cu"), ("Iron", "Fe"), ("Zinc", "Zn"), ("Lead", "Pb")):
+    services.append(first(setup.bika_analysisservices, "AnalysisService", Keyword=keyword) or
+                    api.create(setup.bika_analysisservices, "AnalysisService", title=title,
+                               Keyword=keyword, Price="10", Category=api.get_uid(category)))
+
+# Received samples, their analyses on a new worksheet, with results
+values = {"Client": api.get_uid(client), "Contact": api.get_uid(contact),
+          "SampleType": api.get_uid(sampletype), "DateSampled": DateTime()}
+analyses = []
+for _ in range(int(count)):
+    sample = create_analysisrequest(client, app.REQUEST, values, [api.get_uid(service)
+                                                                  for service in services])
+    doActionFor(sample, "receive")
+    analyses.extend(sorted(sample.getAnalyses(full_objects=True), key=lambda a: a.getKeyword()))
+worksheet = api.create(portal.worksheets, "Worksheet")
+worksheet.setAnalyst(user_id)
+worksheet.addAnalyses(analyses)
+for analysis in analyses:
+    analysis.setResult("12")
+transaction.commit()
+sys.stdout.write("LAB {}\n".format(json.dumps({
+    "worksheet": api.get_path(worksheet)[len(api.get_path(portal)):],
+    "analyses": [api.get_uid(analysis) for analysis in analyses]})))
+"""
+
+
+class Site(object):
+    """Requests to the site as one user (basic authentication)."""
+
+    def __init__(self, url, user, password):
+        self.url = url
+        self.auth = "Basic " + base64.b64encode(
+            "{}:{}".format(user, password).encode("utf-8")).decode("ascii")
+
+    def request(self, method, url, data=None, form=None, accept="application/json"):
+        headers = {"Authorization": self.auth, "Accept": accept}
+        body = None
+        if data is not None:
+            body = json.dumps(data).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        elif form is not None:
+            body = urllib.parse.urlencode(form, doseq=True).encode("utf-8")
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        request = urllib.request.Request(url, data=body, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                return response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            error.msg = "{} {}: {}".format(method, url, error.read()[:500].decode("utf-8"))
+            raise
+
+    def set_settings(self, settings):
+        """The queue's settings, through plone.restapi's registry endpoint."""
+        self.request("PATCH", "{}/@registry".format(self.url), data=settings)
+
+    def press(self, context_url, action, uids):
+        """A listing's button: the selected uids posted to the context's workflow_action,
+        with the CSRF token of the context's page."""
+        page = self.request("GET", context_url, accept="text/html")
+        token = AUTHENTICATOR.search(page).group(1)
+        self.request("POST", "{}/workflow_action".format(context_url), accept="text/html",
+                     form={"_authenticator": token, "submitted": "1", "form_id": "list",
+                           "workflow_action_id": action, "uids": uids})
+
+
+def make_lab(url, config, password):
+    """Runs LAB_SCRIPT in a ZEO client of the cluster; what it made."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    site_id = urllib.parse.urlsplit(url).path.strip("/").split("/")[-1]
+    with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
+        script.write(LAB_SCRIPT)
+        script.flush()
+        output = subprocess.run(
+            [os.path.join(root, "bin", "client1"), "run", script.name, site_id,
+             config["local"]["admin-user"], LAB_USER, password, str(SAMPLES)],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode("utf-8")
+    lines = [line for line in output.splitlines() if line.startswith("LAB ")]
+    if not lines:
+        raise RuntimeError("The lab script failed:\n{}".format(output[-3000:]))
+    return json.loads(lines[-1][4:])
+
+
+def queue_at_work(browser, url, config, out_dir):
+    """A worksheet with analyses being submitted in background, and the samples listing."""
+    password = secrets.token_urlsafe(16)
+    lab = make_lab(url, config, password)
+    worksheet_url = url + lab["worksheet"]
+    admin = Site(url, config["local"]["admin-user"], config["local"]["admin-password"])
+    user = Site(url, LAB_USER, password)
+    # Each task holds its transaction a while: the screenshots catch the analyses queued
+    admin.set_settings({"senaite.queue.default": 5,
+                        "senaite.queue.min_seconds_task": HOLD_SECONDS})
+    try:
+        user.press(worksheet_url, "submit", lab["analyses"][:SUBMITTED])
+        browser.goto(url + "/logout")
+        login(browser, url, LAB_USER, password)
+        browser.goto(worksheet_url)
+        wait_for(browser, "document.querySelectorAll('.senaite-queue-queued').length >= {}"
+                 .format(SUBMITTED - 5))
+        path = os.path.join(out_dir, "worksheet_queued.png")
+        browser.screenshot(path)
+        print("{}: {}".format(path, browser.evaluate(
+            "document.querySelector('#senaite-queue-queued-viewlet').textContent"
+            ".replace(/\\s+/g, ' ').trim()")))
+        browser.goto(url + "/samples")
+        wait_for(browser, "document.querySelectorAll('.senaite-queue-queued').length > 0")
+        path = os.path.join(out_dir, "samples_queued.png")
+        browser.screenshot(path)
+        print("{}: {} samples shown queued".format(path, browser.evaluate(
+            "document.querySelectorAll('.senaite-queue-queued').length")))
+    finally:
+        admin.set_settings(DEFAULT_SETTINGS)
+
+
+def wait_for(browser, expression):
+    """Polls a JavaScript condition until it holds (the listings load through ajax)."""
+    deadline = time.time() + TIMEOUT
+    while not browser.evaluate(expression):
+        if time.time() > deadline:
+            raise RuntimeError("Timed out waiting for: {}".format(expression))
+        time.sleep(0.5)
+    time.sleep(1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://localhost:8080/senaite")
@@ -203,6 +409,7 @@ def main():
             login(browser, url, config["local"]["admin-user"],
                   config["local"]["admin-password"])
             controlpanel(browser, url, args.out)
+            queue_at_work(browser, url, config, args.out)
         finally:
             browser.close()
 

@@ -37,3 +37,101 @@ class EffectsView(BrowserView):
             "runs": dict(get_runs(self.context).items()),
             "timings": dict(get_timings(self.context).items()),
         })
+
+
+class SenaiteDataView(BrowserView):
+    """POST a JSON command (``{"action": ..., ...}``); for the benchmarks: SENAITE data,
+    the queue's settings and a worksheet's state, as JSON.
+
+    - ``lab``: a client with a contact, a sample type, analysis services (``services``,
+      default 5) and a lab manager (``username``, ``password``); made once
+    - ``samples``: ``count`` received samples with an analysis of every service; their
+      analyses' UIDs
+    - ``worksheet``: a new, empty worksheet; its UID and URL
+    - ``worksheet_info``: how many analyses the worksheet ``uid`` holds, and whether the
+      queue works on it
+    - ``settings``: set the queue's settings (``values``: name -> value)
+    """
+
+    def __call__(self):
+        alsoProvides(self.request, IDisableCSRFProtection)
+        command = json.loads(self.request.get("BODY") or "{}")
+        action = command.pop("action", None)
+        method = getattr(self, "do_{}".format(action), None)
+        if method is None:
+            raise ValueError("Unknown action: {!r}".format(action))
+        self.request.response.setHeader("Content-Type", "application/json")
+        return json.dumps(method(**command))
+
+    def get_client(self):
+        from bika.lims import api as capi
+        for client in capi.get_portal().clients.objectValues("Client"):
+            if client.getClientID() == "BENCH":
+                return client
+        return None
+
+    def do_lab(self, services=5, username="bench_labmanager", password="bench-secret-1"):
+        from bika.lims import api as capi
+        from plone import api as ploneapi
+        portal = capi.get_portal()
+        client = self.get_client()
+        if client is None:
+            client = capi.create(portal.clients, "Client", Name="Bench Lab", ClientID="BENCH")
+            capi.create(client, "Contact", Firstname="Bench", Lastname="Contact")
+            capi.create(portal.setup.sampletypes, "SampleType", title="Bench water",
+                        Prefix="BW")
+            category = capi.create(portal.setup.analysiscategories, "AnalysisCategory",
+                                   title="Bench metals")
+            for index in range(services):
+                capi.create(portal.bika_setup.bika_analysisservices, "AnalysisService",
+                            title="Bench metal {}".format(index),
+                            Keyword="BM{}".format(index), Price="10",
+                            Category=capi.get_uid(category))
+        if ploneapi.user.get(username=username) is None:
+            ploneapi.user.create(username=username, password=password,
+                                 email="{}@example.com".format(username))
+            ploneapi.group.add_user(groupname="LabManagers", username=username)
+        return {"client_uid": capi.get_uid(client), "username": username}
+
+    def do_samples(self, count=10):
+        from bika.lims import api as capi
+        from bika.lims.utils.analysisrequest import create_analysisrequest
+        from bika.lims.workflow import doActionFor
+        from DateTime import DateTime
+        client = self.get_client()
+        contact = client.getContacts()[0]
+        portal = capi.get_portal()
+        sampletype = [obj for obj in portal.setup.sampletypes.objectValues()
+                      if capi.get_title(obj) == "Bench water"][0]
+        services = [obj for obj in portal.bika_setup.bika_analysisservices.objectValues()
+                    if obj.getKeyword().startswith("BM")]
+        values = {"Client": capi.get_uid(client), "Contact": capi.get_uid(contact),
+                  "DateSampled": DateTime().strftime("%Y-%m-%d"),
+                  "SampleType": capi.get_uid(sampletype)}
+        analyses = []
+        for _ in range(count):
+            sample = create_analysisrequest(client, self.request, values,
+                                            [capi.get_uid(service) for service in services])
+            doActionFor(sample, "receive")
+            analyses.extend(capi.get_uid(analysis) for analysis in sample.getAnalyses())
+        return {"analyses": analyses}
+
+    def do_worksheet(self):
+        from bika.lims import api as capi
+        worksheet = capi.create(capi.get_portal().worksheets, "Worksheet")
+        return {"uid": capi.get_uid(worksheet), "url": capi.get_url(worksheet)}
+
+    def do_worksheet_info(self, uid):
+        from bika.lims import api as capi
+        worksheet = capi.get_object_by_uid(uid)
+        return {"analyses": len(worksheet.getRawAnalyses() or []),
+                "state": capi.get_review_status(worksheet),
+                "queued": api.is_queued(worksheet)}
+
+    def do_settings(self, values):
+        from plone import api as ploneapi
+        for name, value in values.items():
+            if isinstance(value, str):
+                value = value.decode("utf-8")
+            ploneapi.portal.set_registry_record("senaite.queue.{}".format(name), value)
+        return values

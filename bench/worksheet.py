@@ -1,0 +1,168 @@
+# -*- coding: utf-8 -*-
+"""Benchmark on a real cluster: a lab assigns 200 analyses to one worksheet.
+
+Builds a cluster like ``make test-e2e`` does (ZEO server, user client, queue server,
+consumers, on free ports, site created by scripts/setup_site.py), creates the SENAITE data
+through a test-only view (a client, 5 analysis services, received samples), then assigns
+the analyses to a new worksheet the way a user does: the worksheet's "Add analyses" page,
+all analyses selected, "Assign" (a form post to the worksheet's ``workflow_action``, with
+the page's CSRF token), as a lab manager. It measures:
+
+- with the queue (default settings, then with "Minimum seconds per task" 0): the time of
+  the user's request, and the time until the consumers have assigned every analysis;
+- without the queue (Queue Server empty): the time of the user's request, which does all
+  the work.
+
+Each run uses fresh analyses and a fresh worksheet. Run it with the project's Python 2.7:
+``.venv/bin/python bench/worksheet.py [--analyses 200] [--consumers 2]``.
+"""
+
+from __future__ import print_function
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+import requests
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+
+from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
+from senaite.queue.tests.e2e.cluster import until  # noqa: E402
+
+USER = "bench_labmanager"
+PASSWORD = "bench-secret-1"
+SERVICES = 5
+SAMPLES_PER_CALL = 10
+AUTHENTICATOR = re.compile(
+    r'<input[^>]*name="_authenticator"[^>]*value="([^"]+)"|'
+    r'<input[^>]*value="([^"]+)"[^>]*name="_authenticator"')
+
+
+def senaite(cluster, action, **kw):
+    """A command of the test-only view ``queue-test-senaite`` on the user client."""
+    kw["action"] = action
+    response = cluster.http.post("{}/queue-test-senaite".format(cluster.site_url("client1")),
+                                 data=json.dumps(kw), auth=cluster.auth, timeout=900,
+                                 headers={"Content-Type": "application/json"})
+    response.raise_for_status()
+    return response.json()
+
+
+def new_analyses(cluster, count):
+    """``count`` new unassigned analyses (received samples with one of each service)."""
+    uids = []
+    while len(uids) < count:
+        uids += senaite(cluster, "samples", count=SAMPLES_PER_CALL)["analyses"]
+    return uids[:count]
+
+
+def press_assign(session, worksheet_url, uids):
+    """Select the analyses in "Add analyses" and press "Assign": the seconds the
+    request took."""
+    page = session.get("{}/add_analyses".format(worksheet_url), timeout=300)
+    page.raise_for_status()
+    match = AUTHENTICATOR.search(page.text)
+    if not match:
+        raise RuntimeError("No CSRF token in {}/add_analyses".format(worksheet_url))
+    token = match.group(1) or match.group(2)
+    start = time.time()
+    response = session.post("{}/workflow_action".format(worksheet_url), allow_redirects=False,
+                            timeout=3600, data={
+                                "_authenticator": token,
+                                "submitted": "1",
+                                "form_id": "list",
+                                "workflow_action_id": "assign",
+                                "uids": uids,
+                            })
+    elapsed = time.time() - start
+    if response.status_code not in (301, 302, 303):
+        raise RuntimeError("Assign answered {}: {}".format(response.status_code,
+                                                          response.text[:1000]))
+    return elapsed
+
+
+def run(cluster, session, count, label, queued, timeout):
+    uids = new_analyses(cluster, count)
+    worksheet = senaite(cluster, "worksheet")
+    done_before = cluster.status()["done"]
+    start = time.time()
+    request_seconds = press_assign(session, worksheet["url"], uids)
+    info = senaite(cluster, "worksheet_info", uid=worksheet["uid"])
+    row = {"label": label, "request": request_seconds,
+           "in_request": info["analyses"], "queued": info["queued"]}
+    if queued:
+        info = until(lambda: senaite(cluster, "worksheet_info", uid=worksheet["uid"]),
+                     lambda info: info["analyses"] >= count and not info["queued"],
+                     timeout, step=0.5)
+        row["complete"] = time.time() - start
+        row["tasks"] = cluster.status()["done"] - done_before
+    else:
+        row["complete"] = request_seconds
+        row["tasks"] = 0
+    row["assigned"] = info["analyses"]
+    print("  {label}: request {request:.2f} s, complete {complete:.1f} s, {tasks} tasks, "
+          "{assigned} analyses assigned".format(**row))
+    sys.stdout.flush()
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--analyses", type=int, default=200)
+    parser.add_argument("--consumers", type=int, default=2)
+    parser.add_argument("--chunk-size", type=int, default=10)
+    parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument("--keep", action="store_true", help="keep the cluster's folder")
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-ws-")
+    cluster = Cluster(workdir, consumers=args.consumers, clock_period=1, testing=True)
+    rows = []
+    try:
+        print("Building the cluster in {} ...".format(workdir))
+        sys.stdout.flush()
+        cluster.build()
+        cluster.start_all()
+        cluster.kick_consumers()
+        senaite(cluster, "lab", services=SERVICES, username=USER, password=PASSWORD)
+        session = requests.Session()
+        session.auth = (USER, PASSWORD)
+        server = cluster.site_url("queue_server")
+
+        print("Assigning {} analyses to a worksheet ({} consumers, chunk size {}):".format(
+            args.analyses, args.consumers, args.chunk_size))
+        senaite(cluster, "settings", values={"server": server, "default": args.chunk_size,
+                                             "min_seconds_task": 3})
+        rows.append(run(cluster, session, args.analyses,
+                        "queue, min. 3 s per task (default)", True, args.timeout))
+        senaite(cluster, "settings", values={"min_seconds_task": 0})
+        rows.append(run(cluster, session, args.analyses,
+                        "queue, min. 0 s per task", True, args.timeout))
+        senaite(cluster, "settings", values={"server": ""})
+        rows.append(run(cluster, session, args.analyses,
+                        "no queue (Queue Server empty)", False, args.timeout))
+        session.close()
+    finally:
+        cluster.stop_all()
+        if args.keep:
+            print("Cluster folder kept: {}".format(workdir))
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print()
+    print("| {:<38} | {:>11} | {:>18} | {:>19} | {:>5} |".format(
+        "run", "request (s)", "assigned by then", "all assigned (s)", "tasks"))
+    print("|{}|{}|{}|{}|{}|".format("-" * 40, "-" * 13, "-" * 20, "-" * 21, "-" * 7))
+    for row in rows:
+        print("| {label:<38} | {request:>11.2f} | {in_request:>18} | {complete:>19.1f} | "
+              "{tasks:>5} |".format(**row))
+
+
+if __name__ == "__main__":
+    main()

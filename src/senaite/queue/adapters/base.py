@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+"""What the task adapters share: the base class and the continuation of a task."""
+
+from senaite.queue import api
+from senaite.queue.interfaces import IQueuedTaskAdapter
+from zope.interface import implementer
+
+# Task keys that tell a continuation apart from another one of the same task
+CONTINUATION_KEYS = ("uids", "slots", "action", "top_uid", "cursor")
+
+
+@implementer(IQueuedTaskAdapter)
+class TaskAdapter(object):
+    """Base of the task adapters: a named adapter of the task's context."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        raise NotImplementedError("process must be implemented by {}".format(
+            self.__class__.__name__))
+
+
+def queue_rest(task, **changes):
+    """Queue the rest of ``task``: a copy with ``changes`` (e.g. the uids still to do).
+
+    Written in the consumer's transaction, so the rest exists only if this chunk commits.
+    A queued copy that would do exactly the same is not queued twice (this happens when a
+    chunk runs again, e.g. after its acknowledgement was lost); returns None then.
+    """
+    wanted = task.to_dict()
+    wanted.update(changes)
+    queue = api.get_queue()
+    for other in queue.get_tasks_for(task.context_uid, name=task.name,
+                                     status=["queued", "ghost"]):
+        if other.task_uid == task.task_uid:
+            continue
+        if all(other.get(key) == wanted.get(key) for key in CONTINUATION_KEYS):
+            return None
+    return api.add_copy(task, **changes)

@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+"""Guards that keep samples and worksheets still while the queue works on their analyses.
+
+SENAITE's generic guard handler asks every ``IGuardAdapter`` of an object before any of its
+transitions (``bika.lims.workflow.guard_handler``): one False blocks the transition. While
+a task (queued or running) works on a sample or one of its analyses, or on a worksheet or
+one of its analyses, every transition of that sample or worksheet is refused, so that what
+users do and what the queue does cannot cross. A consumer processing a task is let through:
+the transitions it triggers (e.g. the worksheet's "submit" once its last analysis is
+submitted) are the queue's own work.
+"""
+
+from bika.lims import api as capi
+from bika.lims.interfaces import IGuardAdapter
+from senaite.core.catalog import ANALYSIS_CATALOG
+from senaite.queue import api
+from senaite.queue.adapters.markers import is_consumer_run
+from zope.interface import implementer
+
+
+@implementer(IGuardAdapter)
+class QueueGuardAdapter(object):
+    """Refuses every transition of the context while the queue works on it or on one of
+    its analyses."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def guard(self, transition):
+        if not self.is_queued():
+            return True
+        return is_consumer_run()
+
+    def is_queued(self):
+        if not api.is_queue_enabled():
+            return False
+        queue = api.get_queue()
+        if queue.is_empty():
+            return False
+        if queue.is_queued(capi.get_uid(self.context)):
+            return True
+        return any(queue.is_queued(uid) for uid in self.get_analyses_uids())
+
+    def get_analyses_uids(self):
+        raise NotImplementedError
+
+
+class SampleGuardAdapter(QueueGuardAdapter):
+    """``senaite.queue.sample_guard``"""
+
+    def get_analyses_uids(self):
+        brains = capi.search({"getAncestorsUIDs": capi.get_uid(self.context)}, ANALYSIS_CATALOG)
+        return [capi.get_uid(brain) for brain in brains]
+
+
+class WorksheetGuardAdapter(QueueGuardAdapter):
+    """``senaite.queue.worksheet_guard``"""
+
+    def get_analyses_uids(self):
+        return list(self.context.getRawAnalyses() or [])

@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+"""Listing adapters: what the queue works on is shown disabled, with a spinner.
+
+``IListingViewAdapter`` subscribers of senaite.app.listing's listings, for the worksheets,
+a worksheet's analyses (and any other analyses listing, e.g. a sample's), the worksheet's
+"Add analyses" listing and the samples listings. A row is queued when a queued or running
+task works on its object: one lookup in the queue's object index per row, no scan. For a
+sample, its analyses count too (one catalog query per sample row, only while the queue
+holds tasks). All of them do nothing when the queue is not enabled.
+"""
+
+from bika.lims import api as capi
+from bika.lims.interfaces import IWorksheet
+from bika.lims.utils import to_int
+from senaite.app.listing.interfaces import IListingViewAdapter
+from senaite.core.catalog import ANALYSIS_CATALOG
+from senaite.queue import api
+from senaite.queue import messageFactory as _
+from zope.i18n import translate
+from zope.interface import implementer
+
+SPINNER = (u'<span class="senaite-queue-queued text-info text-nowrap" title="{title}">'
+           u'<span class="spinner-border spinner-border-sm mr-1" role="status" '
+           u'aria-hidden="true"></span>{text}</span>')
+
+
+def get_spinner(request, text=True):
+    title = translate(_(u"Queued: being processed in background"), context=request)
+    label = translate(_(u"Queued"), context=request) if text else u""
+    return SPINNER.format(title=title, text=label)
+
+
+@implementer(IListingViewAdapter)
+class QueuedRowsAdapter(object):
+    """Disables the rows of queued objects and shows a spinner in ``spinner_columns``."""
+
+    # after SENAITE's own listing adapters
+    priority_order = 1010
+    # columns whose content is replaced by the spinner
+    spinner_columns = ("state_title", )
+
+    def __init__(self, listing, context):
+        self.listing = listing
+        self.context = context
+        self._queue = None
+        self._active = None
+
+    @property
+    def queue(self):
+        """The queue, when it is enabled and holds tasks; else None."""
+        if self._active is None:
+            self._active = False
+            if api.is_queue_enabled():
+                self._queue = api.get_queue()
+                self._active = not self._queue.is_empty()
+        return self._queue if self._active else None
+
+    def before_render(self):
+        pass
+
+    def folder_item(self, obj, item, index):
+        queue = self.queue
+        if queue is None or not item:
+            return
+        if self.is_queued(queue, obj, item):
+            self.mark_queued(item)
+
+    def is_queued(self, queue, obj, item):
+        return queue.is_queued(item.get("uid") or capi.get_uid(obj))
+
+    def mark_queued(self, item):
+        item["disabled"] = True
+        item["allow_edit"] = []
+        spinner = get_spinner(self.listing.request)
+        replace = item.setdefault("replace", {})
+        for column in self.spinner_columns:
+            replace[column] = spinner
+
+
+class QueuedAnalysesAdapter(QueuedRowsAdapter):
+    """Analyses listings: a worksheet's, a sample's.
+
+    SENAITE's worksheet listing takes disabled rows for empty slots and gives the slot's
+    header (the sample, its client...) to the first row it does not take for one. So in a
+    worksheet, a queued analysis whose slot holds analyses that are not queued is not
+    disabled (the header would move down the slot), but it cannot be edited, shows the
+    spinner and is left out of "select all".
+    """
+
+    _slots = None
+
+    def mark_queued(self, item):
+        super(QueuedAnalysesAdapter, self).mark_queued(item)
+        if IWorksheet.providedBy(self.context) and not self.is_slot_queued(item.get("Pos")):
+            item["disabled"] = False
+            item["readonly"] = True
+
+    def is_slot_queued(self, position):
+        """Whether every analysis in the worksheet's slot is queued."""
+        if self._slots is None:
+            self._slots = {}
+            for row in self.context.getLayout():
+                self._slots.setdefault(to_int(row.get("position"), 0), []).append(
+                    row.get("analysis_uid"))
+        uids = self._slots.get(to_int(position, 0), [])
+        return all(self.queue.is_queued(uid) for uid in uids if uid)
+
+
+class QueuedWorksheetsAdapter(QueuedRowsAdapter):
+    """The worksheets listing."""
+
+    spinner_columns = ("getProgressPercentage", )
+
+
+class QueuedAddAnalysesAdapter(QueuedRowsAdapter):
+    """A worksheet's "Add analyses" listing: analyses queued for assignment (to this or
+    another worksheet) cannot be selected."""
+
+    spinner_columns = ()
+
+    def mark_queued(self, item):
+        super(QueuedAddAnalysesAdapter, self).mark_queued(item)
+        item.setdefault("after", {})["Title"] = get_spinner(self.listing.request)
+
+
+class QueuedSamplesAdapter(QueuedRowsAdapter):
+    """Samples listings: a sample is queued when it or one of its analyses is."""
+
+    spinner_columns = ("Progress", )
+
+    def is_queued(self, queue, obj, item):
+        sample_uid = item.get("uid") or capi.get_uid(obj)
+        if queue.is_queued(sample_uid):
+            return True
+        brains = capi.search({"getAncestorsUIDs": sample_uid}, ANALYSIS_CATALOG)
+        return any(queue.is_queued(capi.get_uid(brain)) for brain in brains)

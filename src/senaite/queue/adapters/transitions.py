@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+"""Listing transitions done through ajax, for a worksheet's analyses.
+
+SENAITE 2.6 listings do some transitions ("submit" and "verify" by default, see Site Setup
+> Listing) with one ajax request per selected object instead of posting the form to
+``workflow_action``; each request carries every selected UID (``chained_uids``). In a
+worksheet's analyses listing, when the queue is ready, the first of those requests queues
+one task for all the selected analyses of the worksheet and asks the browser to reload the
+worksheet when the chain is over; the following requests find their analysis queued and do
+nothing. When the queue is not ready the transition is SENAITE's.
+"""
+
+from bika.lims import api as capi
+from senaite.app.listing.adapters.workflow import ListingWorkflowTransition
+from senaite.queue import api
+from senaite.queue.adapters.markers import can_queue
+
+
+class QueuedListingTransition(ListingWorkflowTransition):
+    """Queues the transition of the selected analyses of the worksheet, once."""
+
+    def __init__(self, view, context, request):
+        super(QueuedListingTransition, self).__init__(view, context, request)
+        self.queued_uids = []
+
+    @property
+    def worksheet(self):
+        return self.view.context
+
+    def do_transition(self, transition, chained_uids, failed_transitions, **kw):
+        if not can_queue("task_action_{}".format(transition)):
+            return super(QueuedListingTransition, self).do_transition(
+                transition, chained_uids=chained_uids,
+                failed_transitions=failed_transitions, **kw)
+        queue = api.get_queue()
+        if queue.is_queued(capi.get_uid(self.context)):
+            # queued by the first request of the chain
+            return
+        uids = self.get_worksheet_uids(chained_uids)
+        uids = [uid for uid in uids if not queue.is_queued(uid)]
+        if not uids:
+            # not an analysis of the worksheet: SENAITE's transition
+            return super(QueuedListingTransition, self).do_transition(
+                transition, chained_uids=chained_uids,
+                failed_transitions=failed_transitions, **kw)
+        api.add_action_task(uids, transition, context=self.worksheet)
+        self.queued_uids = uids
+
+    def get_worksheet_uids(self, chained_uids):
+        """The chained UIDs that are analyses of the worksheet, this one first."""
+        in_worksheet = set(self.worksheet.getRawAnalyses() or [])
+        own_uid = capi.get_uid(self.context)
+        uids = [own_uid] + list(chained_uids or [])
+        result = []
+        for uid in uids:
+            if uid in in_worksheet and uid not in result:
+                result.append(uid)
+        return result
+
+    def get_uids(self):
+        return self.queued_uids or super(QueuedListingTransition, self).get_uids()
+
+    def get_redirect_url(self):
+        if self.queued_uids:
+            return capi.get_url(self.worksheet)
+        return super(QueuedListingTransition, self).get_redirect_url()

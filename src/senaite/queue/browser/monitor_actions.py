@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+"""The Queue Monitor's buttons: ``workflow_action_queue_requeue`` and
+``workflow_action_queue_remove``.
+
+SENAITE's ``workflow_action`` view (public) looks these adapters up by name and hands them the
+selected UIDs, here task UIDs. They check *Manage Bika* on the site themselves, change the
+queue in the request's transaction and go back to the monitor with a message. Running tasks
+are refused (a consumer may be working on them right now) and left as they are.
+"""
+
+from AccessControl import getSecurityManager
+from bika.lims import api as capi
+from bika.lims.browser.workflow import RequestContextAware
+from bika.lims.interfaces import IWorkflowActionUIDsAdapter
+from senaite.core.permissions import ManageBika
+from senaite.queue import api
+from senaite.queue import messageFactory as _
+from senaite.queue import settings
+from senaite.queue.browser.monitor import MONITOR_VIEW
+from senaite.queue.core.errors import InvalidArgumentError
+from senaite.queue.core.errors import TaskNotFoundError
+from senaite.queue.core.errors import TaskStatusError
+from senaite.queue.core.task import RUNNING
+from zExceptions import Unauthorized
+from zope.interface import implementer
+
+
+@implementer(IWorkflowActionUIDsAdapter)
+class MonitorActionAdapter(RequestContextAware):
+    """Base of the monitor's actions: ``change(queue, task)`` does the work."""
+
+    done_message = None
+
+    def __call__(self, action, uids):
+        portal = capi.get_portal()
+        if not getSecurityManager().checkPermission(ManageBika, portal):
+            raise Unauthorized("Managing the queue needs the permission {}".format(ManageBika))
+        self.back_url = "{}/{}".format(capi.get_url(portal), MONITOR_VIEW)
+        queue = api.get_queue()
+        if queue is None:
+            return self.redirect(message=_("senaite.queue is not installed"), level="error")
+        changed, running, missing = [], [], []
+        for uid in uids:
+            try:
+                task = queue.get_task(uid)
+            except InvalidArgumentError:
+                task = None
+            if task is None:
+                missing.append(uid)
+            elif task.status == RUNNING:
+                running.append(task.short_uid)
+            else:
+                try:
+                    self.change(queue, task)
+                except TaskStatusError:
+                    running.append(task.short_uid)
+                except TaskNotFoundError:
+                    missing.append(uid)
+                else:
+                    changed.append(task.short_uid)
+        if running:
+            self.add_status_message(_(
+                "Running tasks cannot be changed, a consumer may be working on them: "
+                "${uids}", mapping={"uids": ", ".join(running)}), "warning")
+        if missing:
+            self.add_status_message(_(
+                "${count} task(s) not found: they may be done or removed already",
+                mapping={"count": len(missing)}), "warning")
+        if changed:
+            return self.redirect(message=_(self.done_message, mapping={
+                "uids": ", ".join(changed)}))
+        if not running and not missing:
+            return self.redirect(message=_("No changes made"), level="warning")
+        return self.redirect()
+
+    def get_redirect_url(self):
+        return self.back_url
+
+    def change(self, queue, task):
+        raise NotImplementedError
+
+
+class WorkflowActionRequeueAdapter(MonitorActionAdapter):
+    """Requeue: failed tasks are queued again and queued ones keep their place; both get
+    the retries of the settings."""
+
+    done_message = _("Tasks queued again: ${uids}")
+
+    def change(self, queue, task):
+        queue.requeue(task.task_uid, retries=settings.get_max_retries())
+
+
+class WorkflowActionRemoveAdapter(MonitorActionAdapter):
+    """Remove: the tasks are deleted from the queue."""
+
+    done_message = _("Tasks removed: ${uids}")
+
+    def change(self, queue, task):
+        queue.delete(task.task_uid)

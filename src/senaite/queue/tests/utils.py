@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+"""Helpers of the doctests: SENAITE data, the queue's settings, a listing's button press,
+and processing tasks the way a consumer does."""
+
+import re
+
+import transaction
+from bika.lims import api as capi
+from bika.lims.browser.workflow import WorkflowActionHandler
+from bika.lims.utils.analysisrequest import create_analysisrequest
+from bika.lims.workflow import doActionFor
+from DateTime import DateTime
+from plone import api as ploneapi
+from plone.app.testing import TEST_USER_ID
+from plone.app.testing import setRoles
+from senaite.queue import api
+from senaite.queue.consumer.processor import process_task
+from senaite.queue.interfaces import ISenaiteQueueLayer
+from plone.browserlayer.layer import mark_layer
+from zope.interface import alsoProvides
+from zope.traversing.interfaces import BeforeTraverseEvent
+
+CONSUMER = "http://consumer:1"
+SERVICES = (("Copper", "Cu"), ("Iron", "Fe"), ("Gold", "Au"), ("Zinc", "Zn"),
+            ("Silver", "Ag"))
+# request keys that tasks, listings and SENAITE leave behind
+REQUEST_MARKERS = ("queue_tuid", "ws_uid", "workflow_action", "uids", "context_uid",
+                   "getWorksheetTemplate", "submitted", "analyst", "template")
+
+
+def setup_doctest(test):
+    """The globals of a doctest: the portal, the request (with senaite.queue's layer, as
+    a real request has it), and the test user as lab manager."""
+    portal = test.globs["layer"]["portal"]
+    request = test.globs["layer"]["request"]
+    # the browser layers of the site's installed products, in the order a real request
+    # gets them
+    mark_layer(portal, BeforeTraverseEvent(portal, request))
+    if not ISenaiteQueueLayer.providedBy(request):
+        alsoProvides(request, ISenaiteQueueLayer)
+    setRoles(portal, TEST_USER_ID, ["LabManager", "Manager"])
+    api._server_checks.clear()
+    test.globs.update({
+        "portal": portal,
+        "request": request,
+        "setup": portal.setup,
+        "bikasetup": portal.bika_setup,
+        "transaction": transaction,
+    })
+
+
+def set_setting(name, value):
+    ploneapi.portal.set_registry_record("senaite.queue.{}".format(name), value)
+
+
+def enable_queue(chunk_size=5):
+    """The test site is the Queue Server, with that chunk size; tasks hold no time."""
+    set_setting("server", u"http://nohost/plone")
+    set_setting("default", chunk_size)
+    set_setting("min_seconds_task", 0)
+    transaction.commit()
+
+
+def disable_queue():
+    """No Queue Server: everything is synchronous."""
+    set_setting("server", u"")
+    transaction.commit()
+
+
+def clean_request(request=None):
+    request = request or capi.get_request()
+    for key in REQUEST_MARKERS:
+        request.other.pop(key, None)
+        request.form.pop(key, None)
+
+
+def process_next(consumer=CONSUMER):
+    """Pop the next task, run it as the consumer's ``process`` route does, acknowledge it
+    and commit. Returns the task, or None when nothing could be popped."""
+    queue = api.get_queue()
+    task = queue.pop(consumer)
+    if task is None:
+        transaction.commit()
+        return None
+    request = capi.get_request()
+    try:
+        process_task(task, request)
+        queue.done(task.task_uid, task.attempt)
+        transaction.commit()
+    finally:
+        clean_request(request)
+    return task
+
+
+def process_all(limit=500):
+    """Process tasks until the queue is empty; the tasks processed, in order."""
+    tasks = []
+    while not api.get_queue().is_empty():
+        task = process_next()
+        if task is None:
+            raise AssertionError("Tasks left that cannot be popped: {}".format(
+                api.get_queue().get_tasks(["queued", "running", "ghost"])))
+        tasks.append(task)
+        if len(tasks) > limit:
+            raise AssertionError("More than {} tasks: the chain does not end".format(limit))
+    return tasks
+
+
+def press(context, action, objects, **form):
+    """What a listing's button does: post the selected objects to ``workflow_action``."""
+    request = capi.get_request()
+    clean_request(request)
+    values = dict(form)
+    values.update({"workflow_action": action, "uids": [capi.get_uid(obj) for obj in objects]})
+    request.form.update(values)
+    request.other.update(values)
+    # the context is among the objects the request traversed
+    parents = request.get("PARENTS", [])
+    request.other["PARENTS"] = [context] + list(parents)
+    try:
+        WorkflowActionHandler(context, request)()
+    finally:
+        request.other["PARENTS"] = parents
+        clean_request(request)
+    transaction.commit()
+
+
+class Lab(object):
+    """A client with a contact, a sample type and analysis services."""
+
+    def __init__(self, portal, services=SERVICES):
+        setup = portal.setup
+        bikasetup = portal.bika_setup
+        self.portal = portal
+        self.client = capi.create(portal.clients, "Client", Name="Happy Hills", ClientID="HH")
+        self.contact = capi.create(self.client, "Contact", Firstname="Rita",
+                                   Lastname="Mohale")
+        self.sampletype = capi.create(setup.sampletypes, "SampleType", title="Water",
+                                      Prefix="W")
+        labcontact = capi.create(bikasetup.bika_labcontacts, "LabContact",
+                                 Firstname="Lab", Lastname="Manager")
+        department = capi.create(setup.departments, "Department", title="Chemistry",
+                                 Manager=labcontact)
+        category = capi.create(setup.analysiscategories, "AnalysisCategory",
+                               title="Metals", Department=department)
+        self.services = [capi.create(bikasetup.bika_analysisservices, "AnalysisService",
+                                     title=title, Keyword=keyword, Price="10",
+                                     Category=capi.get_uid(category))
+                         for title, keyword in services]
+        transaction.commit()
+
+    def sample(self, services=None, receive=True, **values):
+        """A new sample with analyses of the services (all by default)."""
+        data = {
+            "Client": capi.get_uid(self.client),
+            "Contact": capi.get_uid(self.contact),
+            "DateSampled": DateTime().strftime("%Y-%m-%d"),
+            "SampleType": capi.get_uid(self.sampletype),
+        }
+        data.update(values)
+        services = services or self.services
+        sample = create_analysisrequest(self.client, capi.get_request(), data,
+                                        [capi.get_uid(service) for service in services])
+        if receive:
+            doActionFor(sample, "receive")
+        return sample
+
+    def samples(self, count, **kw):
+        samples = [self.sample(**kw) for _ in range(count)]
+        transaction.commit()
+        return samples
+
+    def worksheet(self):
+        worksheet = capi.create(self.portal.worksheets, "Worksheet")
+        transaction.commit()
+        return worksheet
+
+
+def analyses_of(samples):
+    """The analyses of the samples, sample by sample, by keyword."""
+    analyses = []
+    for sample in samples:
+        analyses.extend(sorted(sample.getAnalyses(full_objects=True),
+                               key=lambda analysis: analysis.getKeyword()))
+    return analyses
+
+
+class Counts(dict):
+    """A dict that shows its keys sorted."""
+
+    def __repr__(self):
+        return "{{{}}}".format(", ".join(
+            "{!r}: {!r}".format(key, value) for key, value in sorted(self.items())))
+
+
+def states(objects):
+    """How many objects are in each review state: {state: count}."""
+    counts = Counts()
+    for obj in objects:
+        state = capi.get_review_status(obj)
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def listing_items(name, context):
+    """The rows of the listing view ``name`` of the context, as the listing's ajax call
+    gets them."""
+    view = capi.get_view(name, context=context, request=capi.get_request())
+    # what ListingView.__call__ sets up before rendering
+    view.portal = capi.get_portal()
+    view.mtool = capi.get_tool("portal_membership")
+    view.workflow = capi.get_tool("portal_workflow")
+    view.member = capi.get_current_user()
+    view.translate = context.translate
+    view.update()
+    view.before_render()
+    return [item for item in view.folderitems() if item.get("uid")]
+
+
+def text(html):
+    """The text of some HTML, whitespace normalized."""
+    return " ".join(re.sub(r"<[^>]*>", " ", html).split())
+
+
+def queued(objects):
+    """How many of the objects are queued."""
+    return len([obj for obj in objects if api.is_queued(obj)])
+
+
+def layout(worksheet):
+    """The worksheet's slots: {slot: sample id}."""
+    slots = {}
+    for row in worksheet.getLayout():
+        container = capi.get_object_by_uid(row["container_uid"])
+        slots[int(row["position"])] = capi.get_id(container)
+    return slots
