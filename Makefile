@@ -18,7 +18,7 @@ WHEELS := $(BUILD)/wheels
 PYPHEN := pyphen==0.11.0
 SITE := senaite
 
-.PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean screenshots
+.PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean screenshots i18n
 
 build: bin/.built
 
@@ -98,6 +98,10 @@ test-senaite: build
 test-e2e: build
 	$(VENV)/bin/python -m pytest -v -p no:cacheprovider src/senaite/queue/tests/e2e
 
+# src/senaite/queue/locales: rebuild senaite.queue.pot from the sources, sync every .po with it
+i18n: $(VENV)/.installed
+	$(VENV)/bin/python src/senaite/queue/locales/extract.py
+
 docs: $(VENV)/.installed
 	$(VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html
 
@@ -106,7 +110,8 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update && apt-get install -y chromium
 
-# docs/_static/controlpanel.png: the control panel with a field error, from the running cluster.
+# docs/_static/*.png: the control panel with a field error, a worksheet and the samples with
+# queued analyses, and the Queue Monitor, taken from the running cluster.
 screenshots: run | $(CHROMIUM)
 	$(PYTHON3) scripts/screenshots.py --url http://localhost:$$(scripts/port client1)/$(SITE) \
 	  --config local.cfg --out docs/_static --chromium $(CHROMIUM)

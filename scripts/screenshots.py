@@ -12,7 +12,8 @@ samples and a worksheet holding their analyses, with results. The lab manager pr
 worksheet's "Submit" for most of them while each task holds its transaction for 30 s (the
 settings are restored at the end), and the script saves the worksheet (worksheet_queued.png:
 queued rows with spinners, the "being processed" viewlet) and the samples listing
-(samples_queued.png).
+(samples_queued.png). It then submits the worksheet's other analyses too, so that a second
+task waits behind the running one, and saves the Queue Monitor's Active tab (monitor.png).
 
 Usage: scripts/screenshots.py [--url http://localhost:8080/senaite] [--config local.cfg]
                               [--out docs/_static] [--chromium /usr/bin/chromium]
@@ -374,8 +375,25 @@ def queue_at_work(browser, url, config, out_dir):
         browser.screenshot(path)
         print("{}: {} samples shown queued".format(path, browser.evaluate(
             "document.querySelectorAll('.senaite-queue-queued').length")))
+        monitor(browser, url, user, worksheet_url, lab["analyses"][SUBMITTED:], out_dir)
     finally:
         admin.set_settings(DEFAULT_SETTINGS)
+
+
+def monitor(browser, url, user, worksheet_url, uids, out_dir):
+    """The Queue Monitor's Active tab with a running task and one queued behind it."""
+    user.press(worksheet_url, "submit", uids)
+    # The page is short: back to the window's height, which the last screenshot changed
+    browser.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT,
+                 deviceScaleFactor=1, mobile=False)
+    browser.goto(url + "/queue_tasks")
+    wait_for(browser, "(document.querySelector('#folderlisting-main-table') || {innerText: ''})"
+             ".innerText.split('task_action_submit').length > 2")
+    path = os.path.join(out_dir, "monitor.png")
+    browser.screenshot(path)
+    print("{}: {}".format(path, browser.evaluate(
+        "document.querySelector('#senaite-queue-statistics').textContent"
+        ".replace(/\\s+/g, ' ').trim()")))
 
 
 def wait_for(browser, expression):
