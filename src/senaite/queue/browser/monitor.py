@@ -142,43 +142,25 @@ class QueueMonitorView(ListingView):
             REQUEUE: _("Queue the selected tasks again?"),
             REMOVE: _("Remove the selected tasks from the queue? This cannot be undone."),
         }
+
+        def tab(tab_id, title, columns, statuses, ghosts):
+            return {
+                "id": tab_id,
+                "title": title,
+                "contentFilter": {},
+                "transitions": [],
+                "custom_transitions": [requeue, remove],
+                "confirm_transitions": [REQUEUE, REMOVE],
+                "confirm_messages": confirm,
+                "columns": columns,
+                "statuses": statuses,
+                "ghosts": ghosts,
+            }
+
         self.review_states = [
-            {
-                "id": ACTIVE,
-                "title": _("Active"),
-                "contentFilter": {},
-                "transitions": [],
-                "custom_transitions": [requeue, remove],
-                "confirm_transitions": [REQUEUE, REMOVE],
-                "confirm_messages": confirm,
-                "columns": without_error,
-                "statuses": (RUNNING, QUEUED),
-                "ghosts": False,
-            },
-            {
-                "id": FAILED,
-                "title": _("Failed"),
-                "contentFilter": {},
-                "transitions": [],
-                "custom_transitions": [requeue, remove],
-                "confirm_transitions": [REQUEUE, REMOVE],
-                "confirm_messages": confirm,
-                "columns": all_columns,
-                "statuses": (FAILED,),
-                "ghosts": False,
-            },
-            {
-                "id": ALL,
-                "title": _("All (+ghosts)"),
-                "contentFilter": {},
-                "transitions": [],
-                "custom_transitions": [requeue, remove],
-                "confirm_transitions": [REQUEUE, REMOVE],
-                "confirm_messages": confirm,
-                "columns": all_columns,
-                "statuses": (RUNNING, QUEUED, FAILED),
-                "ghosts": True,
-            },
+            tab(ACTIVE, _("Active"), without_error, (RUNNING, QUEUED), False),
+            tab(FAILED, _("Failed"), all_columns, (FAILED, ), False),
+            tab(ALL, _("All (+ghosts)"), all_columns, (RUNNING, QUEUED, FAILED), True),
         ]
         self.default_review_state = ACTIVE
 
