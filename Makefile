@@ -111,9 +111,10 @@ $(CHROMIUM):
 	apt-get update && apt-get install -y chromium
 
 # docs/_static/*.png: the control panel with a field error, a worksheet and the samples with
-# queued analyses, and the Queue Monitor, taken from the running cluster.
+# queued analyses, and the Queue Monitor's tabs, taken from the running cluster.
 screenshots: run | $(CHROMIUM)
 	$(PYTHON3) scripts/screenshots.py --url http://localhost:$$(scripts/port client1)/$(SITE) \
+	  --server-url http://localhost:$$(scripts/port queue_server)/$(SITE) \
 	  --config local.cfg --out docs/_static --chromium $(CHROMIUM)
 
 clean: stop

@@ -347,7 +347,7 @@ def make_lab(url, config, password):
     return json.loads(lines[-1][4:])
 
 
-def queue_at_work(browser, url, config, out_dir):
+def queue_at_work(browser, url, server_url, config, out_dir):
     """A worksheet with analyses being submitted in background, and the samples listing."""
     password = secrets.token_urlsafe(16)
     lab = make_lab(url, config, password)
@@ -376,6 +376,7 @@ def queue_at_work(browser, url, config, out_dir):
         print("{}: {} samples shown queued".format(path, browser.evaluate(
             "document.querySelectorAll('.senaite-queue-queued').length")))
         monitor(browser, url, user, worksheet_url, lab["analyses"][SUBMITTED:], out_dir)
+        monitor_failed(browser, url, server_url, admin, out_dir)
     finally:
         admin.set_settings(DEFAULT_SETTINGS)
 
@@ -396,6 +397,39 @@ def monitor(browser, url, user, worksheet_url, uids, out_dir):
         ".replace(/\\s+/g, ' ').trim()")))
 
 
+def monitor_failed(browser, url, server_url, admin, out_dir):
+    """The Failed and All tabs, with a task that failed for real: a Manager queued it through
+    the JSON API for a user that does not exist (any more), so the consumer could not run it
+    as that user, and it had no retries left."""
+    admin.request("POST", "{}/@@API/senaite/v1/queue_server/add".format(server_url), data={
+        "name": "task_generic_action", "context_uid": "0", "action": "submit", "uids": [],
+        "username": "former_analyst", "retries": 0, "priority": -100})
+    for state, name in (("failed", "monitor_failed.png"), ("all", "monitor_all.png")):
+        page = "{}/queue_tasks?queue_tasks_review_state={}".format(url, state)
+        reload_until(browser, page, "not a user of this site" if state == "failed"
+                     else "former_analyst")
+        path = os.path.join(out_dir, name)
+        browser.screenshot(path)
+        print(path)
+
+
+def reload_until(browser, page, text):
+    """Opens the listing page again until its table shows the text (the queue may first
+    have to finish the task it holds)."""
+    deadline = time.time() + 6 * TIMEOUT
+    expression = ("(document.querySelector('#folderlisting-main-table') || {innerText: ''})"
+                  ".innerText.indexOf('%s') >= 0" % text)
+    while True:
+        browser.goto(page)
+        for _ in range(10):
+            if browser.evaluate(expression):
+                time.sleep(1)
+                return
+            time.sleep(0.5)
+        if time.time() > deadline:
+            raise RuntimeError("Timed out waiting for {} on {}".format(text, page))
+
+
 def wait_for(browser, expression):
     """Polls a JavaScript condition until it holds (the listings load through ajax)."""
     deadline = time.time() + TIMEOUT
@@ -409,6 +443,7 @@ def wait_for(browser, expression):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://localhost:8080/senaite")
+    parser.add_argument("--server-url", default="http://localhost:8090/senaite")
     parser.add_argument("--config", default="local.cfg")
     parser.add_argument("--out", default="docs/_static")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
@@ -427,7 +462,7 @@ def main():
             login(browser, url, config["local"]["admin-user"],
                   config["local"]["admin-password"])
             controlpanel(browser, url, args.out)
-            queue_at_work(browser, url, config, args.out)
+            queue_at_work(browser, url, args.server_url.rstrip("/"), config, args.out)
         finally:
             browser.close()
 
