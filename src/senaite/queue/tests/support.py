@@ -2,6 +2,7 @@
 """What the route tests share: store snapshots and checks of the JSON answers."""
 
 import json
+import threading
 from contextlib import contextmanager
 
 import transaction
@@ -9,6 +10,8 @@ from senaite.queue.core.task import new_uid
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from senaite.queue.tests.adapters import RecordAdapter
 from senaite.queue.tests.base import QueueHTTPTestCase
+from six.moves.BaseHTTPServer import BaseHTTPRequestHandler
+from six.moves.BaseHTTPServer import HTTPServer
 from zope.component import getGlobalSiteManager
 from zope.interface import Interface
 from zExceptions import status_reasons as responses
@@ -131,3 +134,45 @@ class RouteTestCase(QueueHTTPTestCase):
 
     def new_uid(self):
         return new_uid()
+
+
+class JSONHandler(BaseHTTPRequestHandler):
+    """Answers a GET with what its server's ``answer(path)`` returns."""
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        status, data = self.server.answer(self.path)
+        body = b"<html>Error</html>" if data is None else json.dumps(data).encode("utf-8")
+        self.send_response(status)
+        if data is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class SiteServer(HTTPServer):
+    """A site ``senaite`` on a free local port, served in a thread while used as a context
+    manager. ``answer(path)`` gives the status and the JSON data (None: an HTML page)."""
+
+    def __init__(self):
+        HTTPServer.__init__(self, ("localhost", 0), JSONHandler)
+        self.url = u"http://localhost:{}/senaite".format(self.server_address[1])
+        self.requests = []
+        self.thread = threading.Thread(target=self.serve_forever)
+        self.thread.daemon = True
+
+    def answer(self, path):
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.shutdown()
+        self.server_close()
+        self.thread.join()

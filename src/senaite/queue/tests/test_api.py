@@ -1,8 +1,6 @@
 # -*- coding: utf-8 -*-
 """senaite.queue.api and the settings it reads, on the SENAITE test layer."""
 
-import json
-import threading
 import unittest
 from contextlib import contextmanager
 
@@ -14,10 +12,9 @@ from senaite.queue import api
 from senaite.queue import settings
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
+from senaite.queue.tests.support import SiteServer
 from senaite.queue.tests.support import task_adapter
 from senaite.queue.tests.support import without_task_adapter
-from six.moves.BaseHTTPServer import BaseHTTPRequestHandler
-from six.moves.BaseHTTPServer import HTTPServer
 from zope.interface import alsoProvides
 
 # Nothing listens there: connections are refused at once
@@ -37,45 +34,15 @@ def patched(obj, **values):
             setattr(obj, name, value)
 
 
-class FakeServer(object):
-    """A site that answers the status route with ``answer`` (a dict, or None for a 500)."""
+class FakeServer(SiteServer):
+    """A site that answers with ``data`` (a dict, or None for an error page)."""
 
-    def __init__(self, answer):
-        owner = self
+    def __init__(self, data):
+        SiteServer.__init__(self)
+        self.data = data
 
-        class Handler(BaseHTTPRequestHandler):
-
-            def do_GET(self):
-                owner.requests.append(self.path)
-                if owner.answer is None:
-                    self.send_response(500)
-                    self.end_headers()
-                    self.wfile.write(b"<html>Error</html>")
-                    return
-                body = json.dumps(owner.answer).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.answer = answer
-        self.requests = []
-        self.httpd = HTTPServer(("localhost", 0), Handler)
-        self.url = u"http://localhost:{}/senaite".format(self.httpd.server_address[1])
-        self.thread = threading.Thread(target=self.httpd.serve_forever)
-        self.thread.daemon = True
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def answer(self, path):
+        return (500, None) if self.data is None else (200, self.data)
 
 
 class FakeClock(object):

@@ -1,10 +1,8 @@
 # -*- coding: utf-8 -*-
 """Site Setup > Queue Settings (``@@queue-controlpanel``) and its configlet."""
 
-import json
 import re
 import socket
-import threading
 import unittest
 
 import six
@@ -20,8 +18,7 @@ from senaite.queue import api
 from senaite.queue.browser.controlpanel import QueueControlPanelForm
 from senaite.queue.settings import normalize_url
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
-from six.moves.BaseHTTPServer import BaseHTTPRequestHandler
-from six.moves.BaseHTTPServer import HTTPServer
+from senaite.queue.tests.support import SiteServer
 from six.moves.urllib.parse import urlencode
 from zExceptions import Forbidden
 from zExceptions import Unauthorized
@@ -60,33 +57,19 @@ def free_port():
     return port
 
 
-class StatusHandler(BaseHTTPRequestHandler):
-    """Answers the status route of site ``senaite`` as the queue server does."""
-
-    def do_GET(self):
-        found = self.path == STATUS_PATH
-        data = {"success": found, "server": found and self.server.is_queue_server()}
-        body = json.dumps(data).encode("utf-8")
-        self.send_response(200 if found else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-class QueueServerStub(HTTPServer):
+class QueueServerStub(SiteServer):
     """A queue server on a free port: like the real one, it says it is the queue server only
     when the committed Queue Server record is its own URL."""
 
     def __init__(self, db, portal_id):
-        HTTPServer.__init__(self, ("localhost", 0), StatusHandler)
+        SiteServer.__init__(self)
         self.db = db
         self.portal_id = portal_id
-        self.url = "http://localhost:{}/senaite".format(self.server_address[1])
-        self.thread = threading.Thread(target=self.serve_forever)
+
+    def answer(self, path):
+        found = path == STATUS_PATH
+        return (200 if found else 404), {
+            "success": found, "server": found and self.is_queue_server()}
 
     def is_queue_server(self):
         connection = self.db.open()
@@ -96,15 +79,6 @@ class QueueServerStub(HTTPServer):
             return bool(server) and normalize_url(server) == self.url
         finally:
             connection.close()
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.shutdown()
-        self.server_close()
-        self.thread.join()
 
 
 def registry_value(name):
