@@ -53,7 +53,13 @@ class QueueControlPanelForm(RegistryEditForm):
 
     @button.handler(RegistryEditForm.buttons["save"])
     def handle_save(self, action):
-        """Stores valid values, then says whether the Queue Server answers."""
+        """Stores valid values, then says whether the Queue Server answers.
+
+        The answer is a redirect, which plone.protect's automatic CSRF check does not see:
+        the form's ``_authenticator`` token is checked here.
+        """
+        PostOnly(self.request)
+        CheckAuthenticator(self.request)
         data, errors = self.extractData()
         if errors:
             self.status = self.formErrorsMessage

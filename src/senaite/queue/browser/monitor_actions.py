@@ -3,15 +3,19 @@
 ``workflow_action_queue_remove``.
 
 SENAITE's ``workflow_action`` view (public) looks these adapters up by name and hands them the
-selected UIDs, here task UIDs. They check *Manage Bika* on the site themselves, change the
-queue in the request's transaction and go back to the monitor with a message. Running tasks
-are refused (a consumer may be working on them right now) and left as they are.
+selected UIDs, here task UIDs. That view ends with a redirect, which plone.protect's automatic
+CSRF check never sees, so the adapters check the request themselves: a POST with the page's
+``_authenticator`` token, and *Manage Bika* on the site. They change the queue in the request's
+transaction and go back to the monitor with a message. Running tasks are refused (a consumer may
+be working on them right now) and left as they are.
 """
 
 from AccessControl import getSecurityManager
 from bika.lims import api as capi
 from bika.lims.browser.workflow import RequestContextAware
 from bika.lims.interfaces import IWorkflowActionUIDsAdapter
+from plone.protect import CheckAuthenticator
+from plone.protect import PostOnly
 from senaite.core.permissions import ManageBika
 from senaite.queue import api
 from senaite.queue import messageFactory as _
@@ -35,6 +39,8 @@ class MonitorActionAdapter(RequestContextAware):
         portal = capi.get_portal()
         if not getSecurityManager().checkPermission(ManageBika, portal):
             raise Unauthorized("Managing the queue needs the permission {}".format(ManageBika))
+        PostOnly(self.request)
+        CheckAuthenticator(self.request)
         self.back_url = "{}/{}".format(capi.get_url(portal), MONITOR_VIEW)
         queue = api.get_queue()
         if queue is None:

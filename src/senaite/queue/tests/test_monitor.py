@@ -12,6 +12,7 @@ from lxml import html
 from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
+from plone.protect.authenticator import createToken
 from plone.testing.zope import Browser
 from Products.CMFPlone.utils import get_installer
 from senaite.queue import api
@@ -313,6 +314,8 @@ class TestActions(MonitorTestCase):
 
     def call(self, adapter_class, uids, action):
         self.request.form["uids"] = uids
+        self.request.form["_authenticator"] = createToken()
+        self.request.environ["REQUEST_METHOD"] = "POST"
         adapter = adapter_class(self.portal, self.request)
         adapter(action, uids)
         return self.request.response.getHeader("location")
