@@ -130,7 +130,7 @@ def new_task(name, context, **kw):
         "username": capi.get_current_user().getId() or "",
     }
     for key in ("task_uid", "status", "error_message", "attempt", "started",
-                "consumer_id", "finished"):
+                "consumer_id", "finished", "conflicts", "conflict_since"):
         kw.pop(key, None)
     values.update(kw)
     values.update(
@@ -161,14 +161,26 @@ def add_task(name, context, **kw):
     return queue.add(task, top_priority=settings.get_top_priority())
 
 
-def add_copy(source_task, **kw):
-    """Queue a copy of a task (a new task uid) with the given fields changed."""
+def _copy_values(source_task, kw):
+    """(name, context, values) of a copy of ``source_task`` with ``kw`` changed."""
     data = source_task.to_dict() if isinstance(source_task, Task) else dict(source_task)
     data.update(kw)
     name = data.pop("name")
     context = data.pop("context", None) or capi.get_object_by_uid(data["context_uid"])
     for key in ("context_uid", "context_path"):
         data.pop(key, None)
+    return name, context, data
+
+
+def new_copy(source_task, **kw):
+    """A copy of a task (a new task uid) with the given fields changed; not queued."""
+    name, context, data = _copy_values(source_task, kw)
+    return new_task(name, context, **data)
+
+
+def add_copy(source_task, **kw):
+    """Queue a copy of a task (a new task uid) with the given fields changed."""
+    name, context, data = _copy_values(source_task, kw)
     return add_task(name, context, **data)
 
 

@@ -125,6 +125,28 @@ class IQueueControlPanel(Interface):
         required=True,
     )
 
+    max_seconds_conflicts = schema.Int(
+        title=_(u"Maximum seconds of conflicts"),
+        description=_(
+            u"A task that loses a write conflict to users' requests is not failed: it "
+            u"waits a little and goes on with a smaller chunk, without spending its "
+            u"retries. It fails only when it keeps losing conflicts for this long."),
+        min=60,
+        max=86400,
+        default=600,
+        required=True,
+    )
+
+    fill_min_seconds = schema.Bool(
+        title=_(u"Fill the minimum seconds with work"),
+        description=_(
+            u"A task whose chunk is done before its minimum seconds goes on with the next "
+            u"objects of its rest, and commits once. Turn it off to have tasks wait "
+            u"instead, as senaite.queue 1.x did."),
+        default=True,
+        required=False,
+    )
+
     max_consumers = schema.Int(
         title=_(u"Maximum consumers"),
         description=_(u"How many tasks may run at the same time, on all consumers."),
@@ -184,6 +206,14 @@ def get_min_seconds():
 
 def get_max_seconds():
     return get("max_seconds_unlock")
+
+
+def get_max_seconds_conflicts():
+    return get("max_seconds_conflicts")
+
+
+def get_fill_min_seconds():
+    return bool(get("fill_min_seconds"))
 
 
 def get_max_consumers():

@@ -235,6 +235,10 @@ class QueueMonitorView(ListingView):
             "consumer_id": task.consumer_id or "",
             "error_message": task.error_message or "",
         })
+        if status == QUEUED and task.conflicts:
+            # Lost conflicts to users' requests: waiting to try again, not failed
+            item["status"] = _("waiting after ${count} conflict(s)", mapping={
+                "count": task.conflicts})
         if task.ghost:
             item["state_class"] = "state-unassigned"
             item["status"] = _("${status} (ghost)", mapping={

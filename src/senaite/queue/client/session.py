@@ -16,11 +16,13 @@ DEFAULT_TIMEOUT = 10
 
 
 class QueueClientError(Exception):
-    """A call failed: ``status`` is the HTTP status (504 when nobody answered)."""
+    """A call failed: ``status`` is the HTTP status (504 when nobody answered);
+    ``conflict`` says that the route lost a write conflict."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, conflict=False):
         self.status = status
         self.message = message
+        self.conflict = conflict
         super(QueueClientError, self).__init__("{} {}".format(status, message))
 
 
@@ -80,7 +82,8 @@ class QueueSession(object):
                 "Not a JSON answer from {}".format(response.url))
         if response.status_code >= 300 or data.get("success") is False:
             status = response.status_code if response.status_code >= 300 else 500
-            raise QueueClientError(status, six.text_type(data.get("message", "")))
+            raise QueueClientError(status, six.text_type(data.get("message", "")),
+                                   conflict=data.get("conflict") is True)
         return data
 
     def close(self):

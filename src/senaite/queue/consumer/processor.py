@@ -4,15 +4,24 @@
 import time
 
 from bika.lims import api as capi
+from senaite.queue import settings
+from senaite.queue.adapters.base import GOING_ON_KEY
+from senaite.queue.adapters.base import GoingOn
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from senaite.queue.jsonapi.payload import RouteError
 from zope.component import queryAdapter
 
 
 def process_task(task, request):
-    """Run the task's adapter on its context, then hold on for its ``min_seconds``.
+    """Run the task's adapter on its context for at least its ``min_seconds``.
 
-    Raises ``RouteError`` when the task cannot run here; errors of the adapter propagate.
+    While the minimum seconds last, the task goes on with its own rest when its adapter
+    supports it (``TaskAdapter.goes_on``), the setting allows it and the task has not just
+    lost a conflict; otherwise the transaction is held open for the rest of that time, so
+    that users' requests win conflicts. No new chunk starts after half of ``max_seconds``,
+    and a task whose lease has ended by the time it is done raises ``RouteError``, so that
+    nothing it did is committed. Raises ``RouteError`` when the task cannot run here; errors
+    of the adapter propagate.
     """
     context = capi.get_object_by_uid(task.context_uid, None)
     if context is None:
@@ -25,8 +34,25 @@ def process_task(task, request):
     if capi.get_portal_type(context) == "Worksheet":
         request.set("ws_uid", capi.get_uid(context))
     started = time.time()
-    adapter.process(task)
-    # Hold the transaction open for min_seconds, so that users' requests win conflicts
+    going_on = None
+    if may_go_on(task, adapter):
+        until = started + min(task.min_seconds, task.max_seconds / 2.0)
+        going_on = GoingOn(until)
+    request.set(GOING_ON_KEY, going_on)
+    current = task
+    while current is not None:
+        adapter.process(current)
+        current = going_on.take() if going_on else None
+    lease_end = (task.started or started) + task.max_seconds
+    if time.time() > lease_end:
+        raise RouteError(408, "Task {} ran past its {} s: nothing it did is kept".format(
+            task.short_uid, task.max_seconds))
     remaining = task.min_seconds - (time.time() - started)
     if remaining > 0:
         time.sleep(remaining)
+
+
+def may_go_on(task, adapter):
+    """Whether the task may go on with its rest in the same transaction."""
+    return (task.min_seconds > 0 and not task.conflicts
+            and getattr(adapter, "goes_on", False) and settings.get_fill_min_seconds())

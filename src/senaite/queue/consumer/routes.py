@@ -2,23 +2,30 @@
 """The consumer's JSON routes: ``@@API/senaite/v1/queue_consumer/...``.
 
 ``process`` runs a task leased to this consumer, as the task's user, in the request's
-transaction: any failure dooms it, so nothing partial is committed, and a ConflictError at
-commit makes ZPublisher retry the whole request.
+transaction: any failure dooms it, so nothing partial is committed, and a ConflictError makes
+ZPublisher retry the whole request. On its last try the route commits by itself, so that a
+conflict it loses again is answered (503, ``"conflict": true``, naming the object) instead of
+failing the request: the consumer then reports a conflict, not a failure.
 """
 
 import time
 
 import transaction
+from bika.lims import api as capi
 from senaite.queue import api
 from senaite.queue.consumer.consume import consume
 from senaite.queue.consumer.processor import process_task
 from senaite.queue.jsonapi.decorators import ALL_METHODS
+from senaite.queue.jsonapi.decorators import fail
 from senaite.queue.jsonapi.decorators import get_user_id
+from senaite.queue.jsonapi.decorators import may_retry
 from senaite.queue.jsonapi.decorators import queue_route
 from senaite.queue.jsonapi.envelopes import summary
 from senaite.queue.jsonapi.payload import RouteError
 from senaite.queue.jsonapi.payload import get_attempt
 from senaite.queue.jsonapi.payload import get_task_uid
+from ZODB.POSException import ConflictError
+from ZODB.utils import oid_repr
 
 # How long ``process`` waits for this ZEO client to see the lease the server just committed
 LEASE_WAIT_SECONDS = 5
@@ -49,14 +56,41 @@ def get_leased_task(task_uid, attempt):
         time.sleep(LEASE_POLL_SECONDS)
 
 
-@queue_route(methods=("POST", ), server=False, token=True, writes=True)
+def describe_conflict(exc):
+    """The object a ConflictError was about: its path when it is content, else its class
+    and oid."""
+    oid = getattr(exc, "oid", None)
+    path = None
+    if oid:
+        try:
+            obj = capi.get_portal()._p_jar.get(oid)
+            uid = obj.UID() if callable(getattr(obj, "UID", None)) else None
+            path = capi.get_path(capi.get_object_by_uid(uid)) if uid else None
+        except Exception:  # noqa: any object may be gone or unreadable by now
+            path = None
+    where = path or "{} {}".format(getattr(exc, "class_name", None) or "object",
+                                   oid_repr(oid) if oid else "")
+    return "{} on {}".format(type(exc).__name__, where.strip())
+
+
+@queue_route(methods=("POST", ), server=False, token=True, writes=True, retries=True)
 def process(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     task = get_leased_task(task_uid, get_attempt(payload))
     if task.username != get_user_id():
         raise RouteError(403, "Task {} runs as {}, not as {}".format(
             task_uid, task.username, get_user_id()))
-    process_task(task, request)
+    try:
+        process_task(task, request)
+        if not may_retry(request):
+            transaction.commit()
+    except ConflictError as exc:
+        if may_retry(request):
+            raise
+        transaction.abort()
+        answer = fail(request, 503, "")
+        answer.update(conflict=True, message=describe_conflict(exc))
+        return answer
     return summary("queue_consumer/process", payload,
                    message="Processed: {}".format(task.short_uid))
 

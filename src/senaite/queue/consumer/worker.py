@@ -120,8 +120,12 @@ class Worker(threading.Thread):
                 task["task_uid"], task["name"], task["max_seconds"]))
             return self.report("timeout", payload, secret, config, lease_end)
         except QueueClientError as exc:
+            payload["error_message"] = exc.message if exc.conflict else "{}".format(exc)
+            if exc.conflict:
+                logger.info("Task {} ({}) lost a conflict, it will try again: {}".format(
+                    task["task_uid"], task["name"], exc.message))
+                return self.report("conflict", payload, secret, config, lease_end)
             logger.warning("Task {} ({}) failed: {}".format(task["task_uid"], task["name"], exc))
-            payload["error_message"] = "{}".format(exc)
             return self.report("fail", payload, secret, config, lease_end)
         finally:
             runner.close()

@@ -19,6 +19,7 @@ Every method that depends on the time takes ``now`` (epoch seconds; default
 """
 from __future__ import absolute_import
 
+import random
 import time
 
 import six
@@ -49,6 +50,12 @@ RETRY_DELAY = 5
 TIMEOUT_MESSAGE = "Timeout"
 PURGED_MESSAGE = "Purged on pop ({})"
 STATS_MINUTES = 60
+# Conflicts: the longest delay after a lost conflict, and how long a task may keep losing
+# conflicts before it fails for good (the Plone side passes its setting)
+MAX_CONFLICT_DELAY = 30
+CONFLICT_DEADLINE = 600
+CONFLICT_MESSAGE = "Lost {} conflict(s) in a row, the last one: {}"
+GAVE_UP_MESSAGE = "Gave up after {} conflicts in {} s; the last one: {}"
 # Layout of the indexes that user transactions (add) and the queue server
 # (pop, done) both write, so that ZODB merges their changes. A BTree cannot
 # merge two changes of one bucket when one side deleted the bucket's first
@@ -107,6 +114,14 @@ def priority_rank(task, top_priority):
         if key and key in names:
             return names.index(key)
     return len(names)
+
+
+def conflict_delay(conflicts):
+    """Seconds a task waits after its ``conflicts``-th conflict in a row: a
+    random whole number between half of and all of ``2 ** conflicts``, at
+    most ``MAX_CONFLICT_DELAY`` (1-2 s, 2-4 s, 4-8 s, ... 15-30 s)."""
+    ceiling = min(MAX_CONFLICT_DELAY, 2 ** min(conflicts, 16))
+    return random.randint((ceiling + 1) // 2, ceiling)
 
 
 def _inverted(uid):
@@ -317,6 +332,47 @@ class TaskQueue(Persistent):
         record = self._leased(task_uid, attempt)
         return self._fail(record, error_message and six.ensure_str(
             error_message), now)
+
+    def conflict(self, task_uid, attempt, error_message=None,
+                 deadline=CONFLICT_DEADLINE, now=None):
+        """Report that the lease ``attempt`` lost a write conflict to others.
+
+        Not a failure: ``retries`` are kept. The task is queued again after
+        ``conflict_delay`` seconds with its chunk halved, down to one object;
+        at one object, that object moves to the end of ``uids`` (and of
+        ``slots``), so that one busy object does not hold back the others.
+        After ``deadline`` seconds of conflicts in a row it fails for good,
+        with ``error_message`` (which should name the object). Returns the
+        task in its new state; refusals as ``done``.
+        """
+        _check_int(deadline, "deadline", 0)
+        now = _now(now)
+        record = self._leased(task_uid, attempt)
+        data = record.data
+        message = six.ensure_str(error_message or "ConflictError")
+        conflicts = data.get("conflicts", 0) + 1
+        since = data.get("conflict_since") or now
+        self._unindex_status(record)
+        if now - since >= deadline:
+            record.update(status=FAILED, conflicts=conflicts,
+                          conflict_since=since, error_message=GAVE_UP_MESSAGE
+                          .format(conflicts, int(now - since), message))
+            self._failed.add(data["task_uid"])
+            self._n_failed.change(1)
+            return record.task()
+        uids, slots = list(data["uids"]), data.get("slots")
+        chunk_size = data["chunk_size"] or len(uids)
+        if chunk_size <= 1 and len(uids) > 1:
+            uids.append(uids.pop(0))
+            if slots and len(slots) == len(data["uids"]):
+                slots = list(slots[1:]) + [slots[0]]
+        record.update(status=QUEUED, conflicts=conflicts, conflict_since=since,
+                      created=now, delay=conflict_delay(conflicts),
+                      chunk_size=max(1, chunk_size // 2), uids=uids,
+                      slots=slots, error_message=CONFLICT_MESSAGE.format(
+                          conflicts, message))
+        self._index_queued(record)
+        return record.task()
 
     def timeout(self, task_uid, attempt, now=None):
         """Report that the lease ``attempt`` of a running task timed out.
@@ -615,6 +671,8 @@ class TaskQueue(Persistent):
     def _fail(self, record, error_message, now):
         self._unindex_status(record)
         data = record.data
+        # A real error ends a run of conflicts
+        record.update(conflicts=0, conflict_since=None)
         if data["retries"] > 0:
             record.update(status=QUEUED, error_message=error_message,
                           retries=data["retries"] - 1, created=now,

@@ -231,6 +231,8 @@ FIELDS = (
     ("started", _time, None),
     ("consumer_id", _text, None),
     ("finished", _time, None),
+    ("conflicts", lambda f, v: _int(f, v, 0), int),
+    ("conflict_since", _time, None),
 )
 FIELD_NAMES = tuple(name for name, _, _ in FIELDS)
 

@@ -111,12 +111,18 @@ def fail(request, status, message):
     return error(status, "{} - {}".format(REASONS.get(status, "Error"), message))
 
 
+def may_retry(request):
+    """Whether ZPublisher will run the request again after a conflict."""
+    return request.retry_count < getattr(request, "retry_max_count", 0)
+
+
 def queue_route(methods=("GET", "POST"), server=True, authenticated=True, token=False,
-                manage=False, writes=False):
+                manage=False, writes=False, retries=False):
     """Wrap a route function ``func(request, payload, **path_values)``.
 
     ``server``: only the queue server answers. ``token``: callers must come with a queue
     token. ``manage``: callers need "Manage Bika". ``writes``: the route changes the queue.
+    ``retries``: ZPublisher runs the request again after a conflict, while it may.
     """
     def decorator(func):
         @functools.wraps(func)
@@ -142,6 +148,8 @@ def queue_route(methods=("GET", "POST"), server=True, authenticated=True, token=
                 status = next(code for cls, code in ENGINE_ERRORS if isinstance(exc, cls))
                 return fail(request, status, "{}".format(exc))
             except TransientError:
+                if retries and may_retry(request):
+                    raise
                 return fail(request, 503, "Conflicting writes, try again")
             except Exception as exc:
                 logger.exception("Route {} failed".format(func.__name__))

@@ -44,7 +44,7 @@ MAX_TASKS_PER_ADD = 500
 # Task fields only Managers may set through ``add``
 MANAGER_KEYS = ("ghost", "created", "max_seconds", "retries")
 RUNTIME_KEYS = ("task_uid", "status", "error_message", "attempt", "started",
-                "consumer_id", "finished", "__zeo")
+                "consumer_id", "finished", "conflicts", "conflict_since", "__zeo")
 # Names of api.add_task's own arguments: not task fields
 RESERVED_KEYS = ("context", )
 # Numbers a task field may hold (JSON's exactly representable integers): larger ones overflow
@@ -239,6 +239,15 @@ def fail(request, payload):
 
 
 @queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+def conflict(request, payload):
+    message = get_text(payload, "error_message") or "ConflictError"
+    deadline = settings.get_max_seconds_conflicts()
+    return acknowledge("queue_server/conflict", payload, "Task lost a conflict",
+                       lambda queue, uid, attempt: queue.conflict(
+                           uid, attempt, message, deadline=deadline))
+
+
+@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
 def timeout(request, payload):
     return acknowledge("queue_server/timeout", payload, "Task timed out",
                        lambda queue, uid, attempt: queue.timeout(uid, attempt))
@@ -308,6 +317,7 @@ class ServerRoutes(object):
         rule("/done", "done", done),
         rule("/fail", "fail", fail),
         rule("/timeout", "timeout", timeout),
+        rule("/conflict", "conflict", conflict),
         rule("/requeue", "requeue", requeue),
         rule("/requeue/<string:task_uid>", "requeue_task", requeue),
         rule("/delete", "delete", delete),

@@ -8,7 +8,11 @@ What they do is kept in the site's annotations, so the tests can count it: ``eff
 import time
 
 from BTrees.OOBTree import OOBTree
+from persistent.mapping import PersistentMapping
 from bika.lims import api as capi
+from senaite.queue.adapters.base import TaskAdapter
+from senaite.queue.adapters.base import queue_rest
+from senaite.queue.chunks import get_chunks_for
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from zope.annotation.interfaces import IAnnotations
 from zope.component import adapter
@@ -16,6 +20,7 @@ from zope.interface import Interface
 from zope.interface import implementer
 
 EFFECTS_KEY = "senaite.queue.tests.effects"
+HOT_KEY = "senaite.queue.tests.hot"
 RUNS_KEY = "senaite.queue.tests.runs"
 TIMINGS_KEY = "senaite.queue.tests.timings"
 
@@ -103,3 +108,53 @@ class WriteRaiseAdapter(object):
             effects[uid] = effects.get(uid, 0) + 1
         count_run(task)
         raise RuntimeError("Failure after writing, on purpose")
+
+
+# When each chunk of ``ChunkAdapter`` started, in this process (tests that run in-process)
+CHUNK_STARTS = []
+
+
+class ChunkAdapter(TaskAdapter):
+    """Records the first chunk of its uids after sleeping ``chunk_seconds``, raises at the uid
+    ``fail_at``, and hands the rest to ``queue_rest``."""
+
+    def process(self, task):
+        CHUNK_STARTS.append(time.time())
+        time.sleep(float(task.get("chunk_seconds", 0)))
+        chunk, rest = get_chunks_for(task)
+        for uid in chunk:
+            if uid == task.get("fail_at"):
+                raise RuntimeError("Failure at {}, on purpose".format(uid))
+            self.write(uid)
+        if rest:
+            queue_rest(task, uids=rest)
+
+    def write(self, uid):
+        effects = get_effects()
+        effects[uid] = effects.get(uid, 0) + 1
+
+
+class ChunkAdapterNotGoingOn(ChunkAdapter):
+    """The same, as an adapter that does not support going on with its rest."""
+
+    goes_on = False
+
+
+def get_hot(uid, portal=None):
+    """The persistent record of a made-up object that users and a task both write."""
+    tree = get_tree(HOT_KEY, portal)
+    if uid not in tree:
+        tree[uid] = PersistentMapping()
+    return tree[uid]
+
+
+class HotAdapter(ChunkAdapter):
+    """Writes each object's record once, as users' edits of the same objects do."""
+
+    def write(self, uid):
+        effects = get_effects()
+        if uid in effects:
+            return
+        effects[uid] = 1
+        record = get_hot(uid)
+        record["queue"] = record.get("queue", 0) + 1

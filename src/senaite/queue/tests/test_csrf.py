@@ -122,6 +122,7 @@ class TestSettingsSave(CSRFTestCase):
                 "form.widgets.min_seconds_task": "3",
                 "form.widgets.max_seconds_unlock": "120",
                 "form.widgets.max_consumers": "4",
+                "form.widgets.max_seconds_conflicts": "600",
                 "form.buttons.save": "Save"}
         if token is not None:
             data["_authenticator"] = token

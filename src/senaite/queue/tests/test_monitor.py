@@ -144,6 +144,19 @@ class TestTabs(MonitorTestCase):
         self.assertEqual(item["attempt"], "1 / 0")
         self.assertEqual(item["consumer_id"], "http://consumer-c:8083")
 
+    def test_waiting_after_conflicts_is_not_failed(self):
+        task = self.queue.get_task(self.running1)
+        self.queue.conflict(task.task_uid, task.attempt, "ConflictError on /x")
+        transaction.commit()
+        self.assertNotIn(self.running1, self.uids(self.folderitems("failed")))
+        item = [item for item in self.folderitems("active")["folderitems"]
+                if item["uid"] == self.running1][0]
+        self.assertEqual(item["review_state"], "queued")
+        self.assertEqual(item["status"], "waiting after 1 conflict(s)")
+        item = [item for item in self.folderitems("all")["folderitems"]
+                if item["uid"] == self.running1][0]
+        self.assertIn("ConflictError on /x", item["error_message"])
+
     def test_all_tab_has_ghosts(self):
         data = self.folderitems("all")
         expected = self.active_uids[:2] + [self.queued1, self.queued2, self.queued_ghost,

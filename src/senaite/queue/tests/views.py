@@ -7,6 +7,7 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from Products.Five.browser import BrowserView
 from senaite.queue import api
 from senaite.queue.tests.adapters import get_effects
+from senaite.queue.tests.adapters import get_hot
 from senaite.queue.tests.adapters import get_runs
 from senaite.queue.tests.adapters import get_timings
 from zope.interface import alsoProvides
@@ -25,6 +26,17 @@ class AddTasksView(BrowserView):
             uids.append(task.task_uid if task else None)
         self.request.response.setHeader("Content-Type", "application/json")
         return json.dumps(uids)
+
+
+class TouchView(BrowserView):
+    """POST ``uid``: a user's edit of the made-up object's record (see ``HotAdapter``)."""
+
+    def __call__(self):
+        alsoProvides(self.request, IDisableCSRFProtection)
+        record = get_hot(self.request.form["uid"], self.context)
+        record["user"] = record.get("user", 0) + 1
+        self.request.response.setHeader("Content-Type", "application/json")
+        return json.dumps(dict(record))
 
 
 class EffectsView(BrowserView):

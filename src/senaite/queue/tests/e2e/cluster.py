@@ -119,6 +119,11 @@ class Cluster(object):
     def log_path(self, name):
         return os.path.join(self.workdir, "{}.out".format(name))
 
+    def log_text(self, part):
+        """What the process of ``part`` printed so far (its console log)."""
+        with open(self.log_path(part)) as log:
+            return log.read()
+
     def start(self, part):
         command = [self.script(part), "fg" if part == "zeoserver" else "console"]
         log = open(self.log_path(part), "a")
@@ -204,6 +209,13 @@ class Cluster(object):
         response = self.http.post("{}/queue-test-add".format(self.site_url(part)),
                                   data=json.dumps(specs), auth=self.auth, timeout=120,
                                   headers={"Content-Type": "application/json"})
+        response.raise_for_status()
+        return response.json()
+
+    def touch(self, uid, part="client1"):
+        """A user's edit of a made-up object that tasks of ``queue_test_hot`` write too."""
+        response = self.http.post("{}/queue-test-touch".format(self.site_url(part)),
+                                  data={"uid": uid}, auth=self.auth, timeout=60)
         response.raise_for_status()
         return response.json()
 

@@ -109,3 +109,35 @@ def test_e_zeo_server_restarted(cluster):
     cluster.wait_port("zeoserver")
     cluster.wait(drained, 300)
     assert_once(cluster, "eeee", 40, task_uids)
+
+
+def test_f_bulk_work_completes_while_a_user_edits_one_of_its_objects(cluster):
+    uids = [obj_uid("ffff", i) for i in range(12)]
+    for uid in uids:
+        cluster.touch(uid)
+    hot, others = uids[0], uids[1:]
+    failed_before = cluster.status()["failed"]
+    task_uid, = cluster.add_tasks([{
+        "name": "queue_test_hot", "uids": uids, "chunk_size": 4, "min_seconds": 1}])
+    # A user keeps editing the first object, without a pause, until the others are done
+    deadline = time.time() + 240
+    edits = 0
+    while True:
+        cluster.touch(hot)
+        edits += 1
+        effects = cluster.effects()["effects"]
+        if all(effects.get(uid) == 1 for uid in others):
+            break
+        assert time.time() < deadline, "the others were not done while the user edited"
+    # The task lost conflicts to the user: it waits, with its retries intact, not failed
+    waiting = [task for task in cluster.tasks("queued") if task["name"] == "queue_test_hot"]
+    assert all(task["conflicts"] and task["retries"] == 3 for task in waiting)
+    assert cluster.status()["failed"] == failed_before
+    assert any("lost a conflict" in cluster.log_text(part) for part in cluster.consumers)
+    # Once the user stops, the busy object is done too, and everything exactly once
+    status = cluster.wait(drained, 120)
+    assert status["failed"] == failed_before
+    effects = cluster.effects()["effects"]
+    assert all(effects.get(uid) == 1 for uid in uids)
+    assert cluster.touch(hot)["queue"] == 1
+    assert edits > 1

@@ -10,6 +10,7 @@ from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
 from senaite.queue.core.storage import COMPACT_AT
 from senaite.queue.core.storage import TaskQueue
+from senaite.queue.core.storage import conflict_delay
 from senaite.queue.core.task import Task
 from senaite.queue.core.token import mint
 from senaite.queue.core.token import verify
@@ -473,6 +474,99 @@ def test_failed_pool_keeps_failed_tasks(queue):
     assert queue.is_queued(obj, status="failed")
     assert queue.get_uids("failed") == sorted([obj, task.context_uid])
     assert queue.counts()["failed"] == 1 and len(queue) == 0
+
+
+# -- conflicts ------------------------------------------------------------
+
+def lose_conflict(queue, task_uid, attempt, now, **kw):
+    return queue.conflict(task_uid, attempt, "ConflictError on /senaite/x", now=now, **kw)
+
+
+def test_conflict_requeues_without_spending_retries(queue):
+    objs = [uid() for _ in range(8)]
+    task = queue.add(new_task(chunk_size=4, retries=3, uids=objs))
+    queue.pop(C1, now=NOW + 1)
+    waiting = lose_conflict(queue, task.task_uid, 1, NOW + 2)
+    assert waiting.status == "queued"
+    assert (waiting.retries, waiting.chunk_size, waiting.conflicts) == (3, 2, 1)
+    assert waiting.conflict_since == NOW + 2 and waiting.created == NOW + 2
+    assert 1 <= waiting.delay <= 2
+    assert waiting.uids == objs
+    assert "ConflictError on /senaite/x" in waiting.error_message
+    assert queue.counts()["queued"] == 1 and queue.counts()["failed"] == 0
+    check_invariants(queue)
+    assert queue.pop(C1, now=NOW + 2 + waiting.delay).attempt == 2
+
+
+def test_conflict_delay_grows_within_bounds():
+    for conflicts, low, high in ((1, 1, 2), (2, 2, 4), (3, 4, 8), (4, 8, 16),
+                                 (5, 15, 30), (40, 15, 30)):
+        delays = set(conflict_delay(conflicts) for _ in range(200))
+        assert min(delays) >= low and max(delays) <= high
+        if high - low > 1:
+            assert len(delays) > 1  # jittered
+
+
+def test_conflicts_shrink_the_chunk_to_one_then_rotate(queue):
+    objs = [uid() for _ in range(4)]
+    slots = [1, 2, 3, 4]
+    task = queue.add(new_task(chunk_size=3, uids=objs, slots=slots))
+    now = NOW
+    sizes = []
+    for attempt in range(1, 5):
+        now += 40
+        queue.pop(C1, now=now)
+        task = lose_conflict(queue, task.task_uid, attempt, now)
+        sizes.append(task.chunk_size)
+    assert sizes == [1, 1, 1, 1]
+    # the 2nd, 3rd and 4th conflicts at chunk size 1 moved the first object to the end
+    assert task.uids == objs[3:] + objs[:3]
+    assert task.slots == slots[3:] + slots[:3]
+    assert task.conflicts == 4 and task.conflict_since == NOW + 40
+    check_invariants(queue)
+
+
+def test_chunk_size_zero_shrinks_from_all_uids(queue):
+    task = queue.add(new_task(chunk_size=0, uids=[uid() for _ in range(6)]))
+    queue.pop(C1, now=NOW + 1)
+    assert lose_conflict(queue, task.task_uid, 1, NOW + 2).chunk_size == 3
+
+
+def test_conflicts_fail_after_the_deadline_naming_the_object(queue):
+    task = queue.add(new_task(retries=3, uids=[uid()]))
+    queue.pop(C1, now=NOW + 1)
+    lose_conflict(queue, task.task_uid, 1, NOW + 10, deadline=100)
+    queue.pop(C1, now=NOW + 60)
+    lose_conflict(queue, task.task_uid, 2, NOW + 60, deadline=100)
+    queue.pop(C1, now=NOW + 110)
+    failed = lose_conflict(queue, task.task_uid, 3, NOW + 110, deadline=100)
+    assert failed.status == "failed" and failed.retries == 3
+    assert failed.error_message.startswith("Gave up after 3 conflicts in 100 s")
+    assert "/senaite/x" in failed.error_message
+    assert queue.counts()["failed"] == 1 and queue.counts()["queued"] == 0
+    check_invariants(queue)
+
+
+def test_a_real_error_ends_a_run_of_conflicts(queue):
+    task = queue.add(new_task(retries=3))
+    queue.pop(C1, now=NOW + 1)
+    lose_conflict(queue, task.task_uid, 1, NOW + 2)
+    queue.pop(C1, now=NOW + 10)
+    failed = queue.fail(task.task_uid, 2, "Boom!", now=NOW + 11)
+    assert (failed.status, failed.retries, failed.conflicts) == ("queued", 2, 0)
+    assert failed.conflict_since is None
+
+
+def test_conflict_report_is_lease_checked(queue):
+    task = queue.add(new_task())
+    with pytest.raises(TaskStatusError):
+        lose_conflict(queue, task.task_uid, 0 + 1, NOW + 2)
+    queue.pop(C1, now=NOW + 1)
+    with pytest.raises(StaleAckError):
+        lose_conflict(queue, task.task_uid, 2, NOW + 2)
+    with pytest.raises(InvalidArgumentError):
+        queue.conflict(task.task_uid, 1, "x", deadline=-1)
+    assert queue.get_task(task.task_uid).status == "running"
 
 
 # -- requeue, delete ------------------------------------------------------
