@@ -60,8 +60,10 @@ def queue_rest(task, **changes):
     instead, and nothing is queued. Otherwise it is written in the consumer's transaction,
     so the rest exists only if this chunk commits. A queued copy that would do exactly the
     same is not queued twice (this happens when a chunk runs again, e.g. after its
-    acknowledgement was lost); returns None then.
+    acknowledgement was lost); returns None then. The rest keeps the task's place in the
+    queue, but not the delay of its retry.
     """
+    changes.setdefault("delay", 0)
     going_on = capi.get_request().get(GOING_ON_KEY)
     if isinstance(going_on, GoingOn) and going_on.keep(api.new_copy(task, **changes)):
         return None

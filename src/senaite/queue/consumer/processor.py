@@ -39,10 +39,13 @@ def process_task(task, request):
         until = started + min(task.min_seconds, task.max_seconds / 2.0)
         going_on = GoingOn(until)
     request.set(GOING_ON_KEY, going_on)
-    current = task
-    while current is not None:
-        adapter.process(current)
-        current = going_on.take() if going_on else None
+    try:
+        current = task
+        while current is not None:
+            adapter.process(current)
+            current = going_on.take() if going_on else None
+    finally:
+        request.set(GOING_ON_KEY, None)
     lease_end = (task.started or started) + task.max_seconds
     if time.time() > lease_end:
         raise RouteError(408, "Task {} ran past its {} s: nothing it did is kept".format(

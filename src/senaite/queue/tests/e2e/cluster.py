@@ -120,8 +120,8 @@ class Cluster(object):
         return os.path.join(self.workdir, "{}.out".format(name))
 
     def log_text(self, part):
-        """What the process of ``part`` printed so far (its console log)."""
-        with open(self.log_path(part)) as log:
+        """The event log of the Zope process ``part`` so far."""
+        with open(os.path.join(self.workdir, "var", "log", "{}.log".format(part))) as log:
             return log.read()
 
     def start(self, part):

@@ -129,9 +129,10 @@ def test_f_bulk_work_completes_while_a_user_edits_one_of_its_objects(cluster):
         if all(effects.get(uid) == 1 for uid in others):
             break
         assert time.time() < deadline, "the others were not done while the user edited"
-    # The task lost conflicts to the user: it waits, with its retries intact, not failed
+    # The task lost conflicts to the user: the busy object waits, with its task's retries
+    # intact, not failed
     waiting = [task for task in cluster.tasks("queued") if task["name"] == "queue_test_hot"]
-    assert all(task["conflicts"] and task["retries"] == 3 for task in waiting)
+    assert all(task["retries"] == 3 and task["uids"] == [hot] for task in waiting), waiting
     assert cluster.status()["failed"] == failed_before
     assert any("lost a conflict" in cluster.log_text(part) for part in cluster.consumers)
     # Once the user stops, the busy object is done too, and everything exactly once

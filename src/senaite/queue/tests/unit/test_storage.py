@@ -484,11 +484,12 @@ def lose_conflict(queue, task_uid, attempt, now, **kw):
 
 def test_conflict_requeues_without_spending_retries(queue):
     objs = [uid() for _ in range(8)]
-    task = queue.add(new_task(chunk_size=4, retries=3, uids=objs))
+    task = queue.add(new_task(chunk_size=4, retries=3, uids=objs, min_seconds=3))
     queue.pop(C1, now=NOW + 1)
     waiting = lose_conflict(queue, task.task_uid, 1, NOW + 2)
     assert waiting.status == "queued"
     assert (waiting.retries, waiting.chunk_size, waiting.conflicts) == (3, 2, 1)
+    assert waiting.min_seconds == 0
     assert waiting.conflict_since == NOW + 2 and waiting.created == NOW + 2
     assert 1 <= waiting.delay <= 2
     assert waiting.uids == objs
