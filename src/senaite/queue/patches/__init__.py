@@ -1,2 +1,2 @@
 # -*- coding: utf-8 -*-
-"""Monkey patches, only where SENAITE offers no hook (see configure.zcml)."""
+"""Patches, only where SENAITE or Zope offers no hook (see configure.zcml)."""
