@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+"""The patch of ZServer's lost ``max-conflict-retries``."""
+
+import unittest
+
+from App.config import getConfiguration
+from senaite.queue.patches.zserver import restore_conflict_retries
+from zope.processlifetime import ProcessStarting
+from ZPublisher.HTTPRequest import HTTPRequest
+
+
+class TestConflictRetries(unittest.TestCase):
+
+    def setUp(self):
+        self.config = getConfiguration()
+        self.saved = (HTTPRequest.retry_max_count,
+                      getattr(self.config, "max_conflict_retries", None))
+
+    def tearDown(self):
+        HTTPRequest.retry_max_count, self.config.max_conflict_retries = self.saved
+
+    def test_sets_the_class_from_zope_conf(self):
+        HTTPRequest.retry_max_count = 0
+        self.config.max_conflict_retries = 3
+        restore_conflict_retries(ProcessStarting())
+        self.assertEqual(HTTPRequest.retry_max_count, 3)
+
+    def test_keeps_a_value_set_already(self):
+        HTTPRequest.retry_max_count = 5
+        self.config.max_conflict_retries = 3
+        restore_conflict_retries(ProcessStarting())
+        self.assertEqual(HTTPRequest.retry_max_count, 5)
+
+    def test_no_setting(self):
+        HTTPRequest.retry_max_count = 0
+        self.config.max_conflict_retries = None
+        restore_conflict_retries(ProcessStarting())
+        self.assertEqual(HTTPRequest.retry_max_count, 0)
