@@ -7,6 +7,8 @@ authenticates its user; any other token leaves the request anonymous and records
 route answers 401 with that reason.
 """
 
+import time
+
 from AccessControl import ClassSecurityInfo
 from AccessControl.class_init import InitializeClass
 from Acquisition import aq_inner
@@ -31,6 +33,8 @@ AUTH_ERROR_KEY = "senaite.queue.auth_error"
 TOKEN_USER_KEY = "senaite.queue.token_user"
 CREDENTIALS_KEY = "senaite.queue.user_id"
 
+# The environment key of when a request's token was first checked
+FIRST_SEEN_KEY = "senaite.queue.token_first_seen"
 # Tokens seen by this process: a token is good for one request only
 NONCES = token.NonceCache()
 
@@ -72,11 +76,15 @@ class QueueAuthPlugin(BasePlugin):
         secret = self.get_secret()
         if route is None or secret is None:
             return {}
-        # A request ZPublisher retries after a ConflictError carries the same token
-        nonces = None if getattr(request, "retry_count", 0) else NONCES
+        # A request ZPublisher retries after a ConflictError carries the same token: it
+        # is checked as of the first attempt (ZPublisher hands every attempt the same
+        # original environment), and its nonce is no replay
+        first_seen = getattr(request, "_orig_env", {}).setdefault(FIRST_SEEN_KEY, time.time())
+        retried = getattr(request, "retry_count", 0) > 0
         try:
             user_id = token.verify(secret, value, request.get("REQUEST_METHOD", "GET"),
-                                   route, nonces=nonces)
+                                   route, now=first_seen if retried else None,
+                                   nonces=None if retried else NONCES)
         except (token.TokenError, ValueError) as exc:
             request.set(AUTH_ERROR_KEY, "{}".format(exc))
             return {}

@@ -209,3 +209,45 @@ class TestGarbageTokenOnPages(RouteTestCase):
             "buttons.login": "Log in", "came_from": ""},
             headers={TOKEN_HEADER: "garbage"}, allow_redirects=False)
         self.assertLess(response.status_code, 500)
+
+
+class TestRetriedRequests(RouteTestCase):
+    """ZPublisher runs a request again after a ConflictError, with the same token: the
+    plugin checks it as of the first attempt, and does not take it for a replay."""
+
+    def request_for(self, environ, retry_count):
+        from io import BytesIO
+        from senaite.queue.interfaces import ISenaiteQueueLayer
+        from zope.interface import alsoProvides
+        from ZPublisher.HTTPRequest import HTTPRequest
+        from ZPublisher.HTTPResponse import HTTPResponse
+        request = HTTPRequest(BytesIO(b""), environ, HTTPResponse())
+        request.retry_count = retry_count
+        alsoProvides(request, ISenaiteQueueLayer)
+        return request
+
+    def environ(self, value):
+        return {"SERVER_NAME": "nohost", "SERVER_PORT": "80", "REQUEST_METHOD": "POST",
+                "PATH_INFO": "/plone/@@API/senaite/v1/{}".format(POP),
+                "HTTP_X_QUEUE_AUTH_TOKEN": value}
+
+    def extract(self, environ, retry_count=0):
+        plugin = self.portal.acl_users.senaite_queue_auth
+        return plugin.extractCredentials(self.request_for(environ, retry_count))
+
+    def test_retry_is_no_replay(self):
+        environ = self.environ(self.mint("queue_consumer", "POST", POP))
+        self.assertTrue(self.extract(environ))
+        self.assertTrue(self.extract(environ, retry_count=1))
+        self.assertTrue(self.extract(environ, retry_count=2))
+        # the same token in another request is a replay
+        self.assertEqual(self.extract(self.environ(environ["HTTP_X_QUEUE_AUTH_TOKEN"])), {})
+
+    def test_retry_checked_as_of_the_first_attempt(self):
+        from senaite.queue.pasplugin import FIRST_SEEN_KEY
+        now = time.time()
+        value = self.mint("queue_consumer", "POST", POP, now=now - 60)
+        # first seen 58 s ago, when the token was still valid; expired by now
+        environ = dict(self.environ(value), **{FIRST_SEEN_KEY: now - 58})
+        self.assertEqual(self.extract(environ), {})
+        self.assertTrue(self.extract(environ, retry_count=1))

@@ -1,6 +1,10 @@
 # -*- coding: utf-8 -*-
-"""The cluster of the end-to-end tests: built once, stopped at the end whatever happens."""
+"""The cluster of the end-to-end tests: built once, stopped at the end whatever happens.
 
+With ``SENAITE_QUEUE_E2E_KEEP=1`` in the environment its folder, logs included, is kept.
+"""
+
+import os
 import shutil
 import tempfile
 
@@ -19,4 +23,7 @@ def cluster():
         yield cluster
     finally:
         cluster.stop_all()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if os.environ.get("SENAITE_QUEUE_E2E_KEEP"):
+            print("Cluster folder kept: {}".format(workdir))
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)

@@ -4,6 +4,7 @@
 The scenarios run in order on one cluster; each waits until the queue is drained.
 """
 
+import json
 import time
 
 
@@ -132,7 +133,8 @@ def test_f_bulk_work_completes_while_a_user_edits_one_of_its_objects(cluster):
     # The task lost conflicts to the user: the busy object waits, with its task's retries
     # intact, not failed
     waiting = [task for task in cluster.tasks("queued") if task["name"] == "queue_test_hot"]
-    assert all(task["retries"] == 3 and task["uids"] == [hot] for task in waiting), waiting
+    assert all(task["retries"] == 3 and task["uids"] == [hot] for task in waiting), \
+        json.dumps(waiting, indent=1)
     assert cluster.status()["failed"] == failed_before
     assert any("lost a conflict" in cluster.log_text(part) for part in cluster.consumers)
     # Once the user stops, the busy object is done too, and everything exactly once
