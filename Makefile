@@ -3,6 +3,8 @@
 #   make stop   stop the cluster
 #   make test   all tests that need no running cluster (core on Python 2.7 and 3, SENAITE layer)
 #   make docs   build the Sphinx documentation, warnings as errors
+#   make dist   build the sdist and the wheel into dist/ and check them with twine
+#   make test-release  install the built wheel into a new buildout, as a lab does, and use it
 #   make screenshots  docs/_static/*.png from the running cluster (installs chromium if missing)
 #   make clean  remove everything the build made (the database included)
 
@@ -12,13 +14,17 @@ PYTHON3 ?= python3
 BUILD := .build
 VENV := .venv
 VENV3 := $(BUILD)/py3
+TOOLS := $(BUILD)/release-tools
+RELEASE_VENV := $(BUILD)/release-venv
+VERSION = $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' setup.py)
 PIP := $(VENV)/bin/pip --disable-pip-version-check -q
 CONSTRAINTS := $(BUILD)/constraints.txt
 WHEELS := $(BUILD)/wheels
 PYPHEN := pyphen==0.11.0
 SITE := senaite
 
-.PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean screenshots i18n
+.PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean \
+  screenshots i18n dist test-dist test-release
 
 build: bin/.built
 
@@ -76,7 +82,7 @@ stop:
 	-@test -x bin/client1 && bin/client1 stop
 	-@test -x bin/zeoserver && bin/zeoserver stop
 
-test: test-core test-senaite
+test: test-core test-senaite test-dist
 
 test-core: test-core-py2 test-core-py3
 
@@ -97,6 +103,45 @@ test-senaite: build
 # A real cluster on free ports, built by this buildout into a temporary folder
 test-e2e: build
 	$(VENV)/bin/python -m pytest -v -p no:cacheprovider src/senaite/queue/tests/e2e
+
+# Python 3 release tools (twine, zest.releaser), pinned in requirements-release.txt
+$(TOOLS)/.installed: requirements-release.txt
+	rm -rf $(TOOLS)
+	$(PYTHON3) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q --disable-pip-version-check -r requirements-release.txt
+	touch $@
+
+# dist/senaite.queue-<version>.tar.gz and the py2 wheel, from the files git knows
+dist: build $(TOOLS)/.installed
+	scripts/build-dist dist
+	$(TOOLS)/bin/twine check --strict dist/senaite.queue-$(VERSION)*
+
+# The wheel and the sdist carry exactly the package's tracked files; metadata; releasing
+test-dist: build $(TOOLS)/.installed
+	RELEASE_TOOLS=$(TOOLS)/bin $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  src/senaite/queue/tests/release/test_dist.py
+
+# A virtualenv like a lab's: the pinned stack, and senaite.queue (with what it requires)
+# from the wheel in dist/ only, never from the checkout
+$(RELEASE_VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen | dist
+	rm -rf $(RELEASE_VENV)
+	PYTHONPATH=$(BUILD)/virtualenv $(PYTHON) -m virtualenv -q $(RELEASE_VENV)
+	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) \
+	  pip setuptools wheel
+	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) \
+	  --find-links $(WHEELS) --find-links dist --no-binary plone.recipe.zope2instance \
+	  zc.buildout zc.recipe.egg plone.recipe.zope2instance plone.recipe.zeoserver \
+	  Plone plone.app.upgrade senaite.lims senaite.queue==$(VERSION)
+	touch $@
+
+# Installs the wheel of `make dist` into a new, non-develop buildout as docs/installation.rst
+# says, then activates and configures it over HTTP and has a consumer run a lab user's work.
+test-release: dist $(RELEASE_VENV)/.installed
+	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+	  --no-index --find-links dist senaite.queue==$(VERSION)
+	$(RELEASE_VENV)/bin/pip check
+	RELEASE_VENV=$(RELEASE_VENV) $(VENV)/bin/python -m pytest -v -p no:cacheprovider \
+	  src/senaite/queue/tests/release/test_release.py
 
 # src/senaite/queue/locales: rebuild senaite.queue.pot from the sources, sync every .po with it
 i18n: $(VENV)/.installed
@@ -119,4 +164,4 @@ screenshots: run | $(CHROMIUM)
 
 clean: stop
 	rm -rf $(BUILD) $(VENV) bin parts develop-eggs downloads eggs var .installed.cfg docs/_build \
-	  local.cfg src/*.egg-info
+	  local.cfg src/*.egg-info dist
