@@ -20,7 +20,7 @@ from senaite.queue.core.storage import GHOST
 from senaite.queue.core.task import FAILED
 from senaite.queue.core.task import QUEUED
 from senaite.queue.core.task import RUNNING
-from senaite.queue.jsonapi.envelopes import get_task_url
+from senaite.queue.routing.answers import get_task_url
 
 try:
     from html import escape as _escape

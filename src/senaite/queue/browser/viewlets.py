@@ -6,7 +6,7 @@ from plone.app.layout.viewlets import ViewletBase
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import api
-from senaite.queue.adapters.worksheet import get_queued_count
+from senaite.queue.assignment import get_queued_count
 
 
 class QueuedAnalysesViewlet(ViewletBase):

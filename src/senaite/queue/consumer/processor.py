@@ -5,7 +5,7 @@ import time
 
 from bika.lims import api as capi
 from senaite.queue.interfaces import IQueuedTaskAdapter
-from senaite.queue.jsonapi.payload import RouteError
+from senaite.queue.routing.payload import RouteError
 from zope.component import queryAdapter
 
 

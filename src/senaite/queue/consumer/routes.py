@@ -12,13 +12,13 @@ import transaction
 from senaite.queue import api
 from senaite.queue.consumer.consume import consume
 from senaite.queue.consumer.processor import process_task
-from senaite.queue.jsonapi.decorators import ALL_METHODS
-from senaite.queue.jsonapi.decorators import get_user_id
-from senaite.queue.jsonapi.decorators import queue_route
-from senaite.queue.jsonapi.envelopes import summary
-from senaite.queue.jsonapi.payload import RouteError
-from senaite.queue.jsonapi.payload import get_attempt
-from senaite.queue.jsonapi.payload import get_task_uid
+from senaite.queue.routing.router import ALL_METHODS
+from senaite.queue.routing.router import get_user_id
+from senaite.queue.routing.router import queue_route
+from senaite.queue.routing.answers import summary
+from senaite.queue.routing.payload import RouteError
+from senaite.queue.routing.payload import get_attempt
+from senaite.queue.routing.payload import get_task_uid
 
 # How long ``process`` waits for this ZEO client to see the lease the server just committed
 LEASE_WAIT_SECONDS = 5

@@ -17,26 +17,26 @@ from bika.lims import api as capi
 from senaite.queue import api
 from senaite.queue import settings
 from senaite.queue.core.retry import run_in_transaction
-from senaite.queue.jsonapi.decorators import ALL_METHODS
-from senaite.queue.jsonapi.decorators import can_manage
-from senaite.queue.jsonapi.decorators import check_json_answer
-from senaite.queue.jsonapi.decorators import fail as answer_error
-from senaite.queue.jsonapi.decorators import get_user_id
-from senaite.queue.jsonapi.decorators import queue_route
-from senaite.queue.jsonapi.envelopes import summary
-from senaite.queue.jsonapi.envelopes import task_info
-from senaite.queue.jsonapi.envelopes import tasks_summary
-from senaite.queue.jsonapi.payload import RouteError
-from senaite.queue.jsonapi.payload import _short
-from senaite.queue.jsonapi.payload import as_dict
-from senaite.queue.jsonapi.payload import get_attempt
-from senaite.queue.jsonapi.payload import get_bool
-from senaite.queue.jsonapi.payload import get_number
-from senaite.queue.jsonapi.payload import get_object_uid
-from senaite.queue.jsonapi.payload import get_statuses
-from senaite.queue.jsonapi.payload import get_task_uid
-from senaite.queue.jsonapi.payload import get_task_uids
-from senaite.queue.jsonapi.payload import get_text
+from senaite.queue.routing.router import ALL_METHODS
+from senaite.queue.routing.router import can_manage
+from senaite.queue.routing.router import check_json_answer
+from senaite.queue.routing.router import fail as answer_error
+from senaite.queue.routing.router import get_user_id
+from senaite.queue.routing.router import queue_route
+from senaite.queue.routing.answers import summary
+from senaite.queue.routing.answers import task_info
+from senaite.queue.routing.answers import tasks_summary
+from senaite.queue.routing.payload import RouteError
+from senaite.queue.routing.payload import _short
+from senaite.queue.routing.payload import as_dict
+from senaite.queue.routing.payload import get_attempt
+from senaite.queue.routing.payload import get_bool
+from senaite.queue.routing.payload import get_number
+from senaite.queue.routing.payload import get_object_uid
+from senaite.queue.routing.payload import get_statuses
+from senaite.queue.routing.payload import get_task_uid
+from senaite.queue.routing.payload import get_task_uids
+from senaite.queue.routing.payload import get_text
 
 ALL_STATUSES = ["queued", "running", "failed", "ghost"]
 MIN_CONSUMER_ID_LENGTH = 4

@@ -10,7 +10,7 @@ from plone import api as ploneapi
 from plone.app.testing import login
 from plone.app.testing import logout
 from plone.protect.authenticator import createToken
-from senaite.queue.jsonapi.payload import MAX_BODY_BYTES
+from senaite.queue.routing.payload import MAX_BODY_BYTES
 from senaite.queue.tests.support import CONSUMER
 from senaite.queue.tests.support import JSON
 from senaite.queue.tests.support import UNKNOWN_UID

@@ -16,9 +16,9 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from senaite.queue import api
 from senaite.queue import logger
 from senaite.queue.core import errors
-from senaite.queue.jsonapi.envelopes import error
-from senaite.queue.jsonapi.payload import RouteError
-from senaite.queue.jsonapi.payload import read_payload
+from senaite.queue.routing.answers import error
+from senaite.queue.routing.payload import RouteError
+from senaite.queue.routing.payload import read_payload
 from senaite.queue.pasplugin import AUTH_ERROR_KEY
 from senaite.queue.pasplugin import TOKEN_USER_KEY
 from six.moves.http_client import responses

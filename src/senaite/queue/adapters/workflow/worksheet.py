@@ -21,8 +21,8 @@ from bika.lims.browser.workflow.worksheet import WorkflowActionAssignAdapter
 from senaite.queue import messageFactory as _
 from senaite.queue import api
 from senaite.queue.adapters.markers import can_queue
-from senaite.queue.adapters.worksheet import is_routine
-from senaite.queue.adapters.worksheet import queue_assignment
+from senaite.queue.assignment import is_routine
+from senaite.queue.assignment import queue_assignment
 
 
 def queue_action(worksheet, action, objects):
