@@ -9,23 +9,27 @@ commit makes ZPublisher retry the whole request.
 import time
 
 import transaction
+from senaite.core.permissions import ManageBika
 from senaite.queue import api
+from senaite.queue import protocol
 from senaite.queue.consumer.consume import consume
 from senaite.queue.consumer.processor import process_task
-from senaite.queue.routing.router import ALL_METHODS
-from senaite.queue.routing.router import get_user_id
-from senaite.queue.routing.router import queue_route
 from senaite.queue.routing.answers import summary
 from senaite.queue.routing.payload import RouteError
 from senaite.queue.routing.payload import get_attempt
 from senaite.queue.routing.payload import get_task_uid
+from senaite.queue.routing.router import RouteTable
+from senaite.queue.routing.router import get_user_id
 
 # How long ``process`` waits for this ZEO client to see the lease the server just committed
 LEASE_WAIT_SECONDS = 5
 LEASE_POLL_SECONDS = 0.01
 
+ROUTES = RouteTable("senaite.queue.consumer")
+route = ROUTES.route
 
-@queue_route(server=False, manage=True)
+
+@route("queue_consumer/consume", server=False, permission=ManageBika)
 def consume_route(request, payload):
     return summary("queue_consumer/consume", payload, message=consume(request))
 
@@ -49,7 +53,8 @@ def get_leased_task(task_uid, attempt):
         time.sleep(LEASE_POLL_SECONDS)
 
 
-@queue_route(methods=("POST", ), server=False, token=True, writes=True)
+@route(protocol.PROCESS, (protocol.PROCESS + "/<string:task_uid>", "process_task"),
+       methods=("POST", ), server=False, token=True, writes=True)
 def process(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     task = get_leased_task(task_uid, get_attempt(payload))
@@ -61,16 +66,7 @@ def process(request, payload, task_uid=None):
                    message="Processed: {}".format(task.short_uid))
 
 
-def rule(path, endpoint, view):
-    return ("/senaite/v1/queue_consumer{}".format(path),
-            "senaite.queue.consumer.{}".format(endpoint), view, {"methods": ALL_METHODS})
-
-
 class ConsumerRoutes(object):
     """Route provider of the consumers (plone.jsonapi.core ``IRouteProvider``)."""
 
-    routes = [
-        rule("/consume", "consume", consume_route),
-        rule("/process", "process", process),
-        rule("/process/<string:task_uid>", "process_task", process),
-    ]
+    routes = ROUTES.routes

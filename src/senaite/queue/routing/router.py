@@ -1,9 +1,12 @@
 # -*- coding: utf-8 -*-
-"""The wrapper every queue route goes through.
+"""Declaring the queue's JSON routes, and what every call of one goes through.
 
-It answers 405 for other methods (and on a process that is not the queue server, for server
-routes), checks who calls, reads the payload and turns every refusal into a 4xx JSON answer
-whose transaction is doomed, so nothing the route did is committed.
+``RouteTable.route`` declares a route next to its function: its paths, its methods and who
+may call it. plone.jsonapi.core's router (senaite.jsonapi's ``@@API``) reads the table through
+an ``IRouteProvider`` utility. A call answers 405 for other methods (and, for a server route,
+on a process that is not the queue server), checks who calls, reads the payload and turns
+every refusal into a 4xx JSON answer whose transaction is doomed, so nothing the route did is
+committed.
 """
 
 import functools
@@ -16,18 +19,18 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from senaite.queue import api
 from senaite.queue import logger
 from senaite.queue.core import errors
+from senaite.queue.pasplugin import AUTH_ERROR_KEY
+from senaite.queue.pasplugin import TOKEN_USER_KEY
+from senaite.queue.protocol import ROUTER_PREFIX
 from senaite.queue.routing.answers import error
 from senaite.queue.routing.payload import RouteError
 from senaite.queue.routing.payload import read_payload
-from senaite.queue.pasplugin import AUTH_ERROR_KEY
-from senaite.queue.pasplugin import TOKEN_USER_KEY
 from six.moves.http_client import responses
 from transaction.interfaces import TransientError
 from zExceptions import Forbidden
 from zExceptions import HTTPNotAcceptable
 from zope.interface import alsoProvides
 
-MANAGE_BIKA = "senaite.core: Manage Bika"
 REASONS = dict(responses, **{422: "Unprocessable Entity", 428: "Precondition Required"})
 # The methods of the router's rules: None lets every method (OPTIONS, PROPFIND, ...) reach
 # the route, which answers 405 itself; for a method its rule did not list, the router
@@ -40,6 +43,77 @@ ENGINE_ERRORS = (
     (errors.TaskNotFoundError, 404),
     (errors.QueueError, 400),
 )
+
+
+class RouteTable(object):
+    """The routes of one role (the queue server's, the consumers'), as plone.jsonapi.core's
+    router reads them from an ``IRouteProvider``: ``routes``, a list of rules."""
+
+    def __init__(self, endpoint_prefix):
+        self.endpoint_prefix = endpoint_prefix
+        self.routes = []
+
+    def add(self, route, endpoint, view):
+        """Answer ``route`` (e.g. ``queue_server/tasks/<string:status>``) with
+        ``view(context, request, **path_values)``."""
+        self.routes.append(("{}/{}".format(ROUTER_PREFIX, route),
+                            "{}.{}".format(self.endpoint_prefix, endpoint),
+                            view, {"methods": ALL_METHODS}))
+
+    def route(self, *routes, **policy):
+        """Declare the route of ``func(request, payload, **path_values)``.
+
+        ``routes`` are route names (``queue_server/pop``), each with the last segment as
+        its endpoint, or (route name, endpoint) pairs. ``policy`` says who may call it and
+        how, see ``route_view``.
+        """
+        def decorator(func):
+            view = route_view(func, **policy)
+            for route in routes:
+                if not isinstance(route, tuple):
+                    route = (route, route.rsplit("/", 1)[-1])
+                self.add(route[0], route[1], view)
+            return view
+        return decorator
+
+
+def route_view(func, methods=("GET", "POST"), permission=None, token=False, writes=False,
+               server=True, authenticated=True):
+    """The view that answers a route with ``func(request, payload, **path_values)``.
+
+    ``methods``: the HTTP methods it answers. ``permission``: the name of the permission
+    callers need on the site. ``token``: callers must come with a queue token. ``writes``:
+    the route changes the queue, so the request must not be one a browser could be tricked
+    into sending. ``server``: only the queue server answers. ``authenticated``: anonymous
+    callers are refused.
+    """
+    @functools.wraps(func)
+    def view(context, request, **values):
+        check_json_answer(request)
+        try:
+            if request.get("REQUEST_METHOD", "GET") not in methods:
+                raise RouteError(405, "Method not allowed; use {}".format(" or ".join(methods)))
+            if not api.is_installed():
+                # The routes answer in every site of the Zope instance
+                raise RouteError(404, "senaite.queue is not installed in this site")
+            if server and not api.is_queue_server():
+                raise RouteError(405, "Not a Queue Server")
+            if authenticated or token or permission:
+                check_caller(request, token, permission)
+            if writes:
+                check_write(request)
+            return func(request, read_payload(request), **values)
+        except RouteError as exc:
+            return fail(request, exc.status, exc.message)
+        except errors.QueueError as exc:
+            status = next(code for cls, code in ENGINE_ERRORS if isinstance(exc, cls))
+            return fail(request, status, "{}".format(exc))
+        except TransientError:
+            return fail(request, 503, "Conflicting writes, try again")
+        except Exception as exc:
+            logger.exception("Route {} failed".format(func.__name__))
+            return fail(request, 500, "{}: {}".format(type(exc).__name__, exc))
+    return view
 
 
 def get_user_id():
@@ -57,19 +131,20 @@ def by_token(request):
     return user_id is not None and request.get(TOKEN_USER_KEY) == user_id
 
 
-def can_manage():
-    return bool(getSecurityManager().checkPermission(MANAGE_BIKA, capi.get_portal()))
+def has_permission(permission):
+    """Whether the caller has the permission (a name) on the site."""
+    return bool(getSecurityManager().checkPermission(permission, capi.get_portal()))
 
 
-def check_caller(request, token, manage):
+def check_caller(request, token, permission):
     """Refuse the caller unless it is authenticated as the route requires."""
     if is_anonymous():
         reason = request.get(AUTH_ERROR_KEY) or "Authentication required"
         raise RouteError(401, reason)
     if token and not by_token(request):
         raise RouteError(401, "This route takes a queue token only")
-    if manage and not can_manage():
-        raise RouteError(403, "Not allowed: requires '{}'".format(MANAGE_BIKA))
+    if permission and not has_permission(permission):
+        raise RouteError(403, "Not allowed: requires '{}'".format(permission))
 
 
 def check_write(request):
@@ -109,42 +184,3 @@ def fail(request, status, message):
     transaction.doom()
     request.response.setStatus(status)
     return error(status, "{} - {}".format(REASONS.get(status, "Error"), message))
-
-
-def queue_route(methods=("GET", "POST"), server=True, authenticated=True, token=False,
-                manage=False, writes=False):
-    """Wrap a route function ``func(request, payload, **path_values)``.
-
-    ``server``: only the queue server answers. ``token``: callers must come with a queue
-    token. ``manage``: callers need "Manage Bika". ``writes``: the route changes the queue.
-    """
-    def decorator(func):
-        @functools.wraps(func)
-        def route(context, request, **values):
-            check_json_answer(request)
-            try:
-                if request.get("REQUEST_METHOD", "GET") not in methods:
-                    raise RouteError(405, "Method not allowed; use {}".format(
-                        " or ".join(methods)))
-                if api.get_queue() is None:
-                    # The routes answer in every site of the Zope instance
-                    raise RouteError(404, "senaite.queue is not installed in this site")
-                if server and not api.is_queue_server():
-                    raise RouteError(405, "Not a Queue Server")
-                if authenticated or token or manage:
-                    check_caller(request, token, manage)
-                if writes:
-                    check_write(request)
-                return func(request, read_payload(request), **values)
-            except RouteError as exc:
-                return fail(request, exc.status, exc.message)
-            except errors.QueueError as exc:
-                status = next(code for cls, code in ENGINE_ERRORS if isinstance(exc, cls))
-                return fail(request, status, "{}".format(exc))
-            except TransientError:
-                return fail(request, 503, "Conflicting writes, try again")
-            except Exception as exc:
-                logger.exception("Route {} failed".format(func.__name__))
-                return fail(request, 500, "{}: {}".format(type(exc).__name__, exc))
-        return route
-    return decorator
