@@ -11,6 +11,7 @@ import time
 from bika.lims import api as capi
 from senaite.queue import settings
 from senaite.queue.client.session import ping
+from senaite.queue.core.task import RUNTIME_FIELDS
 from senaite.queue.core.task import Task
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from senaite.queue.interfaces import ISenaiteQueueLayer
@@ -129,8 +130,7 @@ def new_task(name, context, **kw):
         "chunk_size": settings.get_chunk_size(),
         "username": capi.get_current_user().getId() or "",
     }
-    for key in ("task_uid", "status", "error_message", "attempt", "started",
-                "consumer_id", "finished"):
+    for key in RUNTIME_FIELDS:
         kw.pop(key, None)
     values.update(kw)
     values.update(

@@ -7,14 +7,16 @@ Every reader raises ``RouteError`` with a 4xx status and a message that says wha
 import json
 
 import six
+from senaite.queue.core.task import FALSE_STRINGS
+from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import STATUSES
+from senaite.queue.core.task import TRUE_STRINGS
 from senaite.queue.core.task import is_uid
 
 # Largest request body a queue route reads (a list of a few hundred tasks)
 MAX_BODY_BYTES = 1024 * 1024
 # Deepest nesting of lists and objects a body may have (a task is two levels deep)
 MAX_DEPTH = 32
-GHOST = "ghost"
 
 
 class RouteError(Exception):
@@ -135,9 +137,9 @@ def get_bool(payload, key, default=False):
     value = as_dict(payload).get(key, default)
     if isinstance(value, bool):
         return value
-    if isinstance(value, six.string_types) and value.lower() in ("1", "true", "yes", "y"):
+    if isinstance(value, six.string_types) and value.lower() in TRUE_STRINGS:
         return True
-    if isinstance(value, six.string_types) and value.lower() in ("0", "false", "no", "n", ""):
+    if isinstance(value, six.string_types) and value.lower() in FALSE_STRINGS:
         return False
     raise RouteError(400, "'{}' must be true or false, got {}".format(key, shorten(value)))
 

@@ -20,6 +20,9 @@ from senaite.queue import api
 from senaite.queue import protocol
 from senaite.queue import settings
 from senaite.queue.core.retry import run_in_transaction
+from senaite.queue.core.task import GHOST
+from senaite.queue.core.task import RUNTIME_FIELDS
+from senaite.queue.core.task import STATUSES
 from senaite.queue.routing.answers import summary
 from senaite.queue.routing.answers import task_info
 from senaite.queue.routing.answers import tasks_summary
@@ -40,13 +43,13 @@ from senaite.queue.routing.router import fail as answer_error
 from senaite.queue.routing.router import get_user_id
 from senaite.queue.routing.router import has_permission
 
-ALL_STATUSES = ["queued", "running", "failed", "ghost"]
+ALL_STATUSES = list(STATUSES + (GHOST, ))
 MIN_CONSUMER_ID_LENGTH = 4
 MAX_TASKS_PER_ADD = 500
 # Task fields only Managers may set through ``add``
 MANAGER_KEYS = ("ghost", "created", "max_seconds", "retries")
-RUNTIME_KEYS = ("task_uid", "status", "error_message", "attempt", "started",
-                "consumer_id", "finished", "__zeo")
+# Keys of a task sent to ``add`` that are dropped: the queue sets them, or they name the caller
+IGNORED_KEYS = RUNTIME_FIELDS + ("__zeo", )
 # Names of api.add_task's own arguments: not task fields
 RESERVED_KEYS = ("context", )
 # Numbers a task field may hold (JSON's exactly representable integers): larger ones overflow
@@ -150,7 +153,7 @@ def task_from_payload(data):
     """Name, context and fields of a task sent to ``add``."""
     if not isinstance(data, dict):
         raise RouteError(400, "A task must be a JSON object")
-    data = dict((key, value) for key, value in data.items() if key not in RUNTIME_KEYS)
+    data = dict((key, value) for key, value in data.items() if key not in IGNORED_KEYS)
     for key in RESERVED_KEYS:
         if key in data:
             raise RouteError(400, "'{}' is not a task field".format(key))

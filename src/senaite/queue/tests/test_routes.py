@@ -65,6 +65,13 @@ class TestTasks(RouteTestCase):
             self.assertEqual(sorted(item["task_uid"] for item in data["items"]), uids, status)
             self.assertEqual(data["count"], len(uids))
 
+    def test_booleans_read_as_task_fields_do(self):
+        self.add_task()
+        for word, complete in (("on", True), ("off", False), ("yes", True), ("0", False)):
+            data = self.assertOK(self.call("GET", "queue_server/tasks?complete={}".format(word),
+                                           user="labmanager"))
+            self.assertEqual("attempt" in data["items"][0], complete, word)
+
     def test_tasks_post_payload(self):
         failed = self.failed_task()
         self.add_task()
