@@ -15,10 +15,10 @@ from Products.PluggableAuthService.interfaces.plugins import IAuthenticationPlug
 from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
 from Products.PluggableAuthService.plugins.BasePlugin import BasePlugin
 from senaite.queue import PAS_PLUGIN_ID
+from senaite.queue import api
 from senaite.queue import protocol
 from senaite.queue.core import token
 from senaite.queue.interfaces import ISenaiteQueueLayer
-from senaite.queue.interfaces import ITaskQueue
 from zope.globalrequest import getRequest
 from zope.interface import implementer
 
@@ -45,9 +45,7 @@ class QueueAuthPlugin(BasePlugin):
         self.title = title
 
     def get_secret(self):
-        site = aq_parent(aq_inner(self._getPAS()))
-        queue = site.getSiteManager().queryUtility(ITaskQueue)
-        return queue.get_secret() if queue is not None else None
+        return api.get_secret(aq_parent(aq_inner(self._getPAS())))
 
     @security.private
     def extractCredentials(self, request):

@@ -3,9 +3,9 @@
 
 Each route declares, next to its function, the methods it answers and who may call it.
 Reading tasks needs "Manage Bika" (tasks name objects of every client). Dispatch transitions
-(pop, done, fail, timeout, requeue, delete, purge) run under a process lock, each in a short
-transaction of its own that is retried on conflicts; ``add`` writes in the request's
-transaction.
+(pop, done, fail, timeout, purge) run under a process lock, each in a short transaction of
+its own that is retried on conflicts. ``add``, ``requeue`` and ``delete`` write in the
+request's transaction, through ``senaite.queue.api`` as the monitor's buttons do.
 """
 
 import threading
@@ -259,8 +259,7 @@ def timeout(request, payload):
        methods=POST, permission=ManageBika, writes=True)
 def requeue(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
-    retries = settings.get_max_retries()
-    task = dispatch(lambda queue: queue.requeue(task_uid, retries=retries))
+    task = api.requeue_task(task_uid)
     return summary("queue_server/requeue", payload,
                    message="Task re-queued: {}".format(task_uid), task=task_info(task))
 
@@ -268,7 +267,7 @@ def requeue(request, payload, task_uid=None):
 @route("queue_server/delete", methods=POST, permission=ManageBika, writes=True)
 def delete(request, payload):
     task_uid = get_task_uid(payload)
-    task = dispatch(lambda queue: queue.delete(task_uid))
+    task = api.delete_task(task_uid)
     return summary("queue_server/delete", payload,
                    message="Task deleted: {}".format(task_uid), task=task_info(task))
 
