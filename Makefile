@@ -55,7 +55,7 @@ $(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen
 	$(PIP) install -c $(CONSTRAINTS) --find-links $(WHEELS) \
 	  --no-binary plone.recipe.zope2instance \
 	  zc.buildout zc.recipe.egg zc.recipe.testrunner plone.recipe.zope2instance \
-	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme -e ".[test]"
+	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme i18ndude -e ".[test]"
 	$(VENV)/bin/pip check
 	touch $@
 
@@ -143,9 +143,14 @@ test-release: dist $(RELEASE_VENV)/.installed
 	RELEASE_VENV=$(RELEASE_VENV) $(VENV)/bin/python -m pytest -v -p no:cacheprovider \
 	  src/senaite/queue/tests/release/test_release.py
 
-# src/senaite/queue/locales: rebuild senaite.queue.pot from the sources, sync every .po with it
+# src/senaite/queue/locales: rebuild senaite.queue.pot from the sources with i18ndude, sync
+# every .po with it
+LOCALES := src/senaite/queue/locales
 i18n: $(VENV)/.installed
-	$(VENV)/bin/python src/senaite/queue/locales/extract.py
+	cd src/senaite/queue && ../../../$(VENV)/bin/i18ndude rebuild-pot \
+	  --pot locales/senaite.queue.pot --exclude tests .
+	$(VENV)/bin/i18ndude sync --pot $(LOCALES)/senaite.queue.pot \
+	  $(LOCALES)/*/LC_MESSAGES/senaite.queue.po
 
 docs: $(VENV)/.installed
 	$(VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html

@@ -6,7 +6,6 @@ from plone.app.layout.viewlets import ViewletBase
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import api
-from senaite.queue.adapters.worksheet import get_queued_count
 
 
 class QueuedAnalysesViewlet(ViewletBase):
@@ -41,21 +40,26 @@ class WorksheetQueueViewlet(QueuedAnalysesViewlet):
     other_worksheets = True
 
     def get_count(self):
-        return get_queued_count(self.context)
+        if not api.is_queue_enabled():
+            return 0
+        ws_uid = capi.get_uid(self.context)
+        uids = set()
+        for task in api.get_tasks_for(ws_uid):
+            uids.update(task.uids)
+        uids.discard(ws_uid)
+        return len(uids)
 
 
 class SampleQueueViewlet(QueuedAnalysesViewlet):
     """On samples: the sample's analyses the queue works on."""
 
     def get_count(self):
-        if not api.is_queue_enabled():
-            return 0
-        queue = api.get_queue()
-        if queue.is_empty():
+        queued = api.get_queued_lookup()
+        if not queued:
             return 0
         brains = capi.search({"getAncestorsUIDs": capi.get_uid(self.context)},
                              ANALYSIS_CATALOG)
-        return len([brain for brain in brains if queue.is_queued(capi.get_uid(brain))])
+        return queued.count(brains)
 
 
 class ServerStatusViewlet(ViewletBase):

@@ -12,18 +12,19 @@ import time
 
 import transaction
 from bika.lims import api as capi
+from senaite.core.permissions import ManageBika
 from senaite.queue import api
+from senaite.queue import protocol
 from senaite.queue.consumer.consume import consume
 from senaite.queue.consumer.processor import process_task
-from senaite.queue.jsonapi.decorators import ALL_METHODS
-from senaite.queue.jsonapi.decorators import fail
-from senaite.queue.jsonapi.decorators import get_user_id
-from senaite.queue.jsonapi.decorators import may_retry
-from senaite.queue.jsonapi.decorators import queue_route
-from senaite.queue.jsonapi.envelopes import summary
-from senaite.queue.jsonapi.payload import RouteError
-from senaite.queue.jsonapi.payload import get_attempt
-from senaite.queue.jsonapi.payload import get_task_uid
+from senaite.queue.routing.answers import summary
+from senaite.queue.routing.payload import RouteError
+from senaite.queue.routing.payload import get_attempt
+from senaite.queue.routing.payload import get_task_uid
+from senaite.queue.routing.router import RouteTable
+from senaite.queue.routing.router import fail
+from senaite.queue.routing.router import get_user_id
+from senaite.queue.routing.router import may_retry
 from ZODB.POSException import ConflictError
 from ZODB.utils import oid_repr
 
@@ -31,8 +32,11 @@ from ZODB.utils import oid_repr
 LEASE_WAIT_SECONDS = 5
 LEASE_POLL_SECONDS = 0.01
 
+ROUTES = RouteTable("senaite.queue.consumer")
+route = ROUTES.route
 
-@queue_route(server=False, manage=True)
+
+@route("queue_consumer/consume", server=False, permission=ManageBika)
 def consume_route(request, payload):
     return summary("queue_consumer/consume", payload, message=consume(request))
 
@@ -73,7 +77,8 @@ def describe_conflict(exc):
     return "{} on {}".format(type(exc).__name__, where.strip())
 
 
-@queue_route(methods=("POST", ), server=False, token=True, writes=True, retries=True)
+@route(protocol.PROCESS, (protocol.PROCESS + "/<string:task_uid>", "process_task"),
+       methods=("POST", ), server=False, token=True, writes=True, retries=True)
 def process(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     task = get_leased_task(task_uid, get_attempt(payload))
@@ -95,16 +100,7 @@ def process(request, payload, task_uid=None):
                    message="Processed: {}".format(task.short_uid))
 
 
-def rule(path, endpoint, view):
-    return ("/senaite/v1/queue_consumer{}".format(path),
-            "senaite.queue.consumer.{}".format(endpoint), view, {"methods": ALL_METHODS})
-
-
 class ConsumerRoutes(object):
     """Route provider of the consumers (plone.jsonapi.core ``IRouteProvider``)."""
 
-    routes = [
-        rule("/consume", "consume", consume_route),
-        rule("/process", "process", process),
-        rule("/process/<string:task_uid>", "process_task", process),
-    ]
+    routes = ROUTES.routes

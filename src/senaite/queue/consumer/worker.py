@@ -12,6 +12,7 @@ import time
 
 import transaction
 from senaite.queue import logger
+from senaite.queue import protocol
 from senaite.queue.client.session import QueueClientError
 from senaite.queue.client.session import QueueSession
 from senaite.queue.client.session import QueueTimeoutError
@@ -81,7 +82,7 @@ class Worker(threading.Thread):
         config = self.config
         server = QueueSession(config.server_url, secret, config.user_id)
         try:
-            task = server.post("queue_server/pop", {"consumer_id": config.consumer_id})["task"]
+            task = server.post(protocol.POP, {"consumer_id": config.consumer_id})["task"]
         except QueueClientError as exc:
             logger.warning("{}: cannot pop from {}: {}".format(
                 self.name, config.server_url, exc))
@@ -114,7 +115,7 @@ class Worker(threading.Thread):
         started = time.time()
         runner = QueueSession(config.site_url, secret, task["username"])
         try:
-            runner.post("queue_consumer/process", payload, timeout=task["max_seconds"])
+            runner.post(protocol.PROCESS, payload, timeout=task["max_seconds"])
         except QueueTimeoutError:
             logger.warning("Task {} ({}) timed out after {} s".format(
                 task["task_uid"], task["name"], task["max_seconds"]))
@@ -144,7 +145,7 @@ class Worker(threading.Thread):
         try:
             while True:
                 try:
-                    return server.post("queue_server/{}".format(outcome), payload).get("next")
+                    return server.post(protocol.SERVER + "/" + outcome, payload).get("next")
                 except QueueClientError as exc:
                     if exc.status < 500:
                         # Refused (e.g. a stale attempt): retrying changes nothing

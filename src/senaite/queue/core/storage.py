@@ -34,6 +34,7 @@ from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
 from senaite.queue.core.task import DEFAULT_RETRIES
 from senaite.queue.core.task import FAILED
+from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import QUEUED
 from senaite.queue.core.task import RUNNING
 from senaite.queue.core.task import STATUSES
@@ -42,7 +43,6 @@ from senaite.queue.core.task import is_uid
 from senaite.queue.core.task import path_segment
 from senaite.queue.core.token import generate_key
 
-GHOST = "ghost"
 DEFAULT_STATUSES = (QUEUED, RUNNING)
 DEFAULT_MAX_CONSUMERS = 4
 PRIORITY_SECONDS = 300

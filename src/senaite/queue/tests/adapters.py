@@ -10,9 +10,9 @@ import time
 from BTrees.OOBTree import OOBTree
 from persistent.mapping import PersistentMapping
 from bika.lims import api as capi
-from senaite.queue.adapters.base import TaskAdapter
-from senaite.queue.adapters.base import queue_rest
-from senaite.queue.chunks import get_chunks_for
+from senaite.queue.adapters.tasks.base import TaskAdapter
+from senaite.queue.adapters.tasks.base import queue_rest
+from senaite.queue.adapters.tasks.chunks import get_chunks_for
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from zope.annotation.interfaces import IAnnotations
 from zope.component import adapter

@@ -10,12 +10,15 @@ from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
 from senaite.queue import settings
+from senaite.queue.core.errors import TaskNotFoundError
+from senaite.queue.core.errors import TaskStatusError
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.support import SiteServer
 from senaite.queue.tests.support import task_adapter
 from senaite.queue.tests.support import without_task_adapter
 from zope.interface import alsoProvides
+from ZODB.POSException import ConflictError
 
 # Nothing listens there: connections are refused at once
 UNREACHABLE = u"http://localhost:1/senaite"
@@ -380,6 +383,103 @@ class TestIsQueued(APITestCase):
         self.queue.pop("http://localhost:8089")
         self.assertTrue(api.is_queued(uid))
         self.assertTrue(api.is_queued(uid, status="running"))
+
+
+class TestManageTasks(APITestCase):
+    """requeue_task and delete_task: the one path of the monitor's buttons and the routes."""
+
+    def add_failed(self):
+        self.set_setting("max_retries", 0)
+        task = api.add_task("queue_test_record", self.portal)
+        popped = self.queue.pop("http://localhost:8089")
+        self.queue.fail(popped.task_uid, popped.attempt, "Boom")
+        self.set_setting("max_retries", 3)
+        return task
+
+    def test_requeue_task(self):
+        task = self.add_failed()
+        transaction.commit()
+        requeued = api.requeue_task(task.task_uid)
+        self.assertEqual((requeued.status, requeued.retries), ("queued", 3))
+        transaction.abort()
+        self.assertEqual(self.queue.get_task(task.task_uid).status, "failed",
+                         "done in the caller's transaction")
+
+    def test_running_refused(self):
+        api.add_task("queue_test_record", self.portal)
+        running = self.queue.pop("http://localhost:8089")
+        with self.assertRaises(TaskStatusError):
+            api.requeue_task(running.task_uid)
+        with self.assertRaises(TaskStatusError):
+            api.delete_task(running.task_uid, running=False)
+        self.assertEqual(self.queue.get_task(running.task_uid), running)
+        self.assertIsNone(api.delete_task(running.task_uid).status)
+        self.assertIsNone(self.queue.get_task(running.task_uid))
+
+    def test_unknown(self):
+        for change in (api.requeue_task, api.delete_task):
+            with self.assertRaises(TaskNotFoundError):
+                change("f" * 32)
+
+    def test_racing_a_pop_on_another_connection(self):
+        """The queue server pops the task in its own transaction while a user requeues or
+        removes it: only one of the two commits, the other's retry sees it done."""
+        for change in (api.requeue_task, lambda uid: api.delete_task(uid, running=False)):
+            task = api.add_task("queue_test_record", self.portal)
+            transaction.commit()
+            server_tm = transaction.TransactionManager()
+            server = self.portal._p_jar.db().open(transaction_manager=server_tm)
+            try:
+                server_tm.begin()
+                change(task.task_uid)
+                server.get(self.queue._p_oid).pop("http://localhost:8089")
+                server_tm.commit()
+                with self.assertRaises(ConflictError):
+                    transaction.commit()
+                transaction.abort()
+                with self.assertRaises(TaskStatusError):
+                    change(task.task_uid)
+                self.assertEqual(self.queue.get_task(task.task_uid).status, "running")
+            finally:
+                server_tm.abort()
+                server.close()
+            self.queue.delete(task.task_uid)
+            transaction.commit()
+
+
+class TestQueuedLookup(APITestCase):
+
+    def test_many_objects_at_once(self):
+        self.make_server()
+        uid = "a" * 32
+        api.add_task("queue_test_record", self.portal, uids=[uid])
+        queued = api.get_queued_lookup()
+        self.assertTrue(queued)
+        self.assertIn(uid, queued)
+        self.assertIn(self.portal, queued)
+        self.assertNotIn("b" * 32, queued)
+        self.assertTrue(queued.any(["b" * 32, uid]))
+        self.assertEqual(queued.count([uid, "b" * 32, self.portal]), 2)
+
+    def test_one_per_request_and_transaction(self):
+        self.make_server()
+        queued = api.get_queued_lookup()
+        self.assertFalse(queued, "an empty queue holds nothing")
+        self.assertIs(api.get_queued_lookup(), queued)
+        task = api.add_task("queue_test_record", self.portal)
+        after_add = api.get_queued_lookup()
+        self.assertIsNot(after_add, queued)
+        self.assertIn(self.portal, after_add)
+        transaction.commit()
+        self.assertIsNot(api.get_queued_lookup(), after_add)
+        api.delete_task(task.task_uid)
+        self.assertNotIn(self.portal, api.get_queued_lookup())
+
+    def test_nothing_queued_without_the_queue(self):
+        api.add_task("queue_test_record", self.portal)
+        queued = api.get_queued_lookup()
+        self.assertFalse(queued)
+        self.assertNotIn(self.portal, queued)
 
 
 class TestSettings(APITestCase):

@@ -10,7 +10,7 @@ from plone import api as ploneapi
 from plone.app.testing import login
 from plone.app.testing import logout
 from plone.protect.authenticator import createToken
-from senaite.queue.jsonapi.payload import MAX_BODY_BYTES
+from senaite.queue.routing.payload import MAX_BODY_BYTES
 from senaite.queue.tests.support import CONSUMER
 from senaite.queue.tests.support import JSON
 from senaite.queue.tests.support import UNKNOWN_UID
@@ -64,6 +64,13 @@ class TestTasks(RouteTestCase):
                                            user="labmanager"))
             self.assertEqual(sorted(item["task_uid"] for item in data["items"]), uids, status)
             self.assertEqual(data["count"], len(uids))
+
+    def test_booleans_read_as_task_fields_do(self):
+        self.add_task()
+        for word, complete in (("on", True), ("off", False), ("yes", True), ("0", False)):
+            data = self.assertOK(self.call("GET", "queue_server/tasks?complete={}".format(word),
+                                           user="labmanager"))
+            self.assertEqual("attempt" in data["items"][0], complete, word)
 
     def test_tasks_post_payload(self):
         failed = self.failed_task()

@@ -69,9 +69,8 @@ def queue_rest(task, **changes):
         return None
     wanted = task.to_dict()
     wanted.update(changes)
-    queue = api.get_queue()
-    for other in queue.get_tasks_for(task.context_uid, name=task.name,
-                                     status=["queued", "ghost"]):
+    for other in api.get_tasks_for(task.context_uid, name=task.name,
+                                   status=["queued", "ghost"]):
         if other.task_uid == task.task_uid:
             continue
         if all(other.get(key) == wanted.get(key) for key in CONTINUATION_KEYS):

@@ -25,8 +25,8 @@ from bisect import bisect_right
 
 from Acquisition import aq_base
 from bika.lims import api as capi
-from senaite.queue.adapters.base import TaskAdapter
-from senaite.queue.adapters.base import queue_rest
+from senaite.queue.adapters.tasks.base import TaskAdapter
+from senaite.queue.adapters.tasks.base import queue_rest
 
 SECURITY_INDEX = "allowedRolesAndUsers"
 

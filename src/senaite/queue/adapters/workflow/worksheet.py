@@ -20,9 +20,8 @@ from bika.lims.browser.workflow.analysisrequest import WorkflowActionRejectAdapt
 from bika.lims.browser.workflow.worksheet import WorkflowActionAssignAdapter
 from senaite.queue import messageFactory as _
 from senaite.queue import api
-from senaite.queue.adapters.markers import can_queue
-from senaite.queue.adapters.worksheet import is_routine
-from senaite.queue.adapters.worksheet import queue_assignment
+from senaite.queue.assignment import is_routine
+from senaite.queue.assignment import queue_assignment
 
 
 def queue_action(worksheet, action, objects):
@@ -30,8 +29,8 @@ def queue_action(worksheet, action, objects):
 
     Returns the objects queued.
     """
-    queue = api.get_queue()
-    objects = [obj for obj in objects if not queue.is_queued(capi.get_uid(obj))]
+    queued = api.get_queued_lookup()
+    objects = [obj for obj in objects if obj not in queued]
     if objects:
         api.add_action_task(objects, action, context=worksheet)
     return objects
@@ -45,7 +44,7 @@ class QueuedActionMixin(object):
     def __call__(self, action, objects):
         self.queued = None
         others = [obj for obj in objects if obj != self.context]
-        if others and can_queue("task_action_{}".format(action)):
+        if others and api.can_queue():
             # Only the action asked for is queued, not the ones it may trigger
             self.queued = action
         return super(QueuedActionMixin, self).__call__(action, objects)
@@ -86,7 +85,7 @@ class QueuedAssignAdapter(WorkflowActionAssignAdapter):
 
     def __call__(self, action, analyses):
         worksheet = self.context
-        if not can_queue(api.ASSIGN_TASK):
+        if not api.can_queue():
             return super(QueuedAssignAdapter, self).__call__(action, analyses)
         analyses = self.sorted_analyses(analyses)
         routine = [analysis for analysis in analyses if is_routine(analysis)]

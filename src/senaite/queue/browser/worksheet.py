@@ -17,14 +17,13 @@ from bika.lims.utils import tmpID
 from Products.CMFPlone.utils import _createObjectByType
 from senaite.queue import api
 from senaite.queue import messageFactory as _
-from senaite.queue.adapters.markers import can_queue
 
 
 class QueuedAddWorksheetView(AddWorksheetView):
     """``worksheet_add``: the "Add worksheet" button of the worksheets listing."""
 
     def __call__(self):
-        if not can_queue(api.ASSIGN_TASK):
+        if not api.can_queue():
             return super(QueuedAddWorksheetView, self).__call__()
 
         form = self.request.form
@@ -69,7 +68,7 @@ class QueuedAddAnalysesView(AddAnalysesView):
     """``add_analyses``: the worksheet template form of a worksheet's "Add analyses"."""
 
     def handle_submit(self):
-        if not can_queue(api.ASSIGN_TASK):
+        if not api.can_queue():
             return super(QueuedAddAnalysesView, self).handle_submit()
         template_uid = self.request.form.get("getWorksheetTemplate")
         if not template_uid:

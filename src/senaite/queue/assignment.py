@@ -29,11 +29,11 @@ def queue_assignment(worksheet, analyses, slots=None, **kw):
     slots = list(slots or [])
     uids = []
     kept_slots = []
-    queue = api.get_queue()
+    queued = api.get_queued_lookup()
     for index, analysis in enumerate(analyses):
         analysis = capi.get_object(analysis)
         uid = capi.get_uid(analysis)
-        if uid in uids or queue.is_queued(uid) or analysis.getWorksheetUID():
+        if uid in uids or uid in queued or analysis.getWorksheetUID():
             continue
         uids.append(uid)
         kept_slots.append(slots[index] if index < len(slots) else None)
@@ -42,19 +42,6 @@ def queue_assignment(worksheet, analyses, slots=None, **kw):
     if not any(slot is not None for slot in kept_slots):
         kept_slots = []
     return api.add_assign_task(worksheet, uids, slots=kept_slots, **kw)
-
-
-def get_queued_count(worksheet):
-    """How many analyses the worksheet's tasks (queued or running) still work on."""
-    queue = api.get_queue()
-    if queue is None or not api.is_queue_enabled():
-        return 0
-    ws_uid = capi.get_uid(worksheet)
-    uids = set()
-    for task in queue.get_tasks_for(ws_uid):
-        uids.update(task.uids)
-    uids.discard(ws_uid)
-    return len(uids)
 
 
 def get_template_placements(worksheet, template):
@@ -85,9 +72,9 @@ def get_template_placements(worksheet, template):
     sample_slots = dict(worksheet.get_containers_slots())
     new_samples = []
     chosen = []
-    queue = api.get_queue()
+    queued = api.get_queued_lookup()
     for brain in brains:
-        if queue.is_queued(capi.get_uid(brain)):
+        if brain in queued:
             continue
         analysis = capi.get_object(brain)
         if instrument and not analysis.isInstrumentAllowed(instrument):

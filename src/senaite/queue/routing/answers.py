@@ -4,14 +4,14 @@
 import time
 
 from bika.lims import api as capi
-from senaite.queue.client.session import API_PATH
+from senaite.queue.protocol import route_url
 
 BASIC_FIELDS = ("task_uid", "name", "priority", "status", "retries", "username")
 
 
 def get_route_url(route):
     """Absolute URL of a route of the current site, e.g. ``queue_server/pop``."""
-    return "{}/{}/{}".format(capi.get_portal().absolute_url(), API_PATH, route.strip("/"))
+    return route_url(capi.get_portal().absolute_url(), route)
 
 
 def get_task_url(task_uid):

@@ -12,9 +12,9 @@ from bika.lims import api as capi
 from bika.lims.workflow import doActionFor
 from bika.lims.workflow import isTransitionAllowed
 from senaite.queue import logger
-from senaite.queue.adapters.base import TaskAdapter
-from senaite.queue.adapters.base import queue_rest
-from senaite.queue.chunks import get_chunks_for
+from senaite.queue.adapters.tasks.base import TaskAdapter
+from senaite.queue.adapters.tasks.base import queue_rest
+from senaite.queue.adapters.tasks.chunks import get_chunks_for
 
 
 class ActionTaskAdapter(TaskAdapter):

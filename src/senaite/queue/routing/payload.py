@@ -7,14 +7,16 @@ Every reader raises ``RouteError`` with a 4xx status and a message that says wha
 import json
 
 import six
+from senaite.queue.core.task import FALSE_STRINGS
+from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import STATUSES
+from senaite.queue.core.task import TRUE_STRINGS
 from senaite.queue.core.task import is_uid
 
 # Largest request body a queue route reads (a list of a few hundred tasks)
 MAX_BODY_BYTES = 1024 * 1024
 # Deepest nesting of lists and objects a body may have (a task is two levels deep)
 MAX_DEPTH = 32
-GHOST = "ghost"
 
 
 class RouteError(Exception):
@@ -84,7 +86,7 @@ def get_task_uid(payload, value=None):
     if value is None:
         raise RouteError(400, "Missing 'task_uid'")
     if not is_uid(value, allow_portal=False):
-        raise RouteError(400, "Invalid task uid: {}".format(_short(value)))
+        raise RouteError(400, "Invalid task uid: {}".format(shorten(value)))
     return str(value)
 
 
@@ -97,7 +99,7 @@ def get_task_uids(payload, key="uids"):
         raise RouteError(400, "'{}' must be a list of task uids".format(key))
     for item in value:
         if not is_uid(item, allow_portal=False):
-            raise RouteError(400, "Invalid task uid in '{}': {}".format(key, _short(item)))
+            raise RouteError(400, "Invalid task uid in '{}': {}".format(key, shorten(item)))
     return [str(item) for item in value]
 
 
@@ -106,7 +108,7 @@ def get_object_uid(payload, key="uid"):
     if value is None:
         raise RouteError(400, "Missing '{}'".format(key))
     if not is_uid(value):
-        raise RouteError(400, "Invalid object uid: {}".format(_short(value)))
+        raise RouteError(400, "Invalid object uid: {}".format(shorten(value)))
     return str(value)
 
 
@@ -114,7 +116,7 @@ def get_attempt(payload):
     value = as_dict(payload).get("attempt")
     if isinstance(value, bool) or not isinstance(value, six.integer_types) or value < 1:
         raise RouteError(400, "'attempt' must be a positive integer, got {}".format(
-            _short(value)))
+            shorten(value)))
     return value
 
 
@@ -125,7 +127,7 @@ def get_text(payload, key, required=False, max_length=10000):
             raise RouteError(400, "Missing '{}'".format(key))
         return None
     if not isinstance(value, six.string_types):
-        raise RouteError(400, "'{}' must be a string, got {}".format(key, _short(value)))
+        raise RouteError(400, "'{}' must be a string, got {}".format(key, shorten(value)))
     if len(value) > max_length:
         raise RouteError(400, "'{}' is longer than {} characters".format(key, max_length))
     return six.ensure_str(value) if isinstance(value, six.text_type) else value
@@ -135,11 +137,11 @@ def get_bool(payload, key, default=False):
     value = as_dict(payload).get(key, default)
     if isinstance(value, bool):
         return value
-    if isinstance(value, six.string_types) and value.lower() in ("1", "true", "yes", "y"):
+    if isinstance(value, six.string_types) and value.lower() in TRUE_STRINGS:
         return True
-    if isinstance(value, six.string_types) and value.lower() in ("0", "false", "no", "n", ""):
+    if isinstance(value, six.string_types) and value.lower() in FALSE_STRINGS:
         return False
-    raise RouteError(400, "'{}' must be true or false, got {}".format(key, _short(value)))
+    raise RouteError(400, "'{}' must be true or false, got {}".format(key, shorten(value)))
 
 
 def get_number(payload, key, default=None):
@@ -152,7 +154,7 @@ def get_number(payload, key, default=None):
         except ValueError:
             pass
     if isinstance(value, bool) or not isinstance(value, six.integer_types + (float,)):
-        raise RouteError(400, "'{}' must be a number, got {}".format(key, _short(value)))
+        raise RouteError(400, "'{}' must be a number, got {}".format(key, shorten(value)))
     return value
 
 
@@ -170,10 +172,11 @@ def get_statuses(payload, path_status=None, default=("queued", "running")):
     for item in value:
         if item not in known:
             raise RouteError(400, "Unknown status {}; expected some of {}".format(
-                _short(item), ", ".join(known)))
+                shorten(item), ", ".join(known)))
     return [str(item) for item in value]
 
 
-def _short(value):
+def shorten(value):
+    """The repr of a value, for a message: at most 80 characters."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

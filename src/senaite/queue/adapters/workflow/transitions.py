@@ -13,7 +13,6 @@ nothing. When the queue is not ready the transition is SENAITE's.
 from bika.lims import api as capi
 from senaite.app.listing.adapters.workflow import ListingWorkflowTransition
 from senaite.queue import api
-from senaite.queue.adapters.markers import can_queue
 
 
 class QueuedListingTransition(ListingWorkflowTransition):
@@ -28,16 +27,16 @@ class QueuedListingTransition(ListingWorkflowTransition):
         return self.view.context
 
     def do_transition(self, transition, chained_uids, failed_transitions, **kw):
-        if not can_queue("task_action_{}".format(transition)):
+        if not api.can_queue():
             return super(QueuedListingTransition, self).do_transition(
                 transition, chained_uids=chained_uids,
                 failed_transitions=failed_transitions, **kw)
-        queue = api.get_queue()
-        if queue.is_queued(capi.get_uid(self.context)):
+        queued = api.get_queued_lookup()
+        if self.context in queued:
             # queued by the first request of the chain
             return
         uids = self.get_worksheet_uids(chained_uids)
-        uids = [uid for uid in uids if not queue.is_queued(uid)]
+        uids = [uid for uid in uids if uid not in queued]
         if not uids:
             # not an analysis of the worksheet: SENAITE's transition
             return super(QueuedListingTransition, self).do_transition(

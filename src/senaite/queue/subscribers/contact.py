@@ -20,7 +20,6 @@ from bika.lims.content.contact import CONTACT_UID_KEY
 from bika.lims.interfaces import IClient
 from senaite.core.catalog import CONTACT_CATALOG
 from senaite.queue import api
-from senaite.queue.adapters.markers import can_queue
 
 
 def get_linked_contact(user_id, contact_uid):
@@ -38,7 +37,7 @@ def on_user_properties_updated(event):
     properties = getattr(event, "properties", None) or {}
     if CONTACT_UID_KEY not in properties:
         return
-    if not can_queue(api.REINDEX_SECURITY_TASK):
+    if not api.can_queue():
         return
     user_id = event.principal.getId()
     contact = get_linked_contact(user_id, properties.get(CONTACT_UID_KEY))

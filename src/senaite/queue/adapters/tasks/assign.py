@@ -10,9 +10,9 @@ their slots. A task queued by a worksheet template carries the template's UID
 
 from bika.lims import api as capi
 from bika.lims.utils import to_int
-from senaite.queue.adapters.base import TaskAdapter
-from senaite.queue.adapters.base import queue_rest
-from senaite.queue.chunks import get_chunks_for
+from senaite.queue.adapters.tasks.base import TaskAdapter
+from senaite.queue.adapters.tasks.base import queue_rest
+from senaite.queue.adapters.tasks.chunks import get_chunks_for
 
 
 def get_pending(task):
