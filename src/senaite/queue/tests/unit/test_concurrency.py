@@ -142,7 +142,8 @@ def change(operation, queue, task_uid):
     refused."""
     if operation == "requeue":
         return queue.requeue(task_uid, retries=3)
-    if queue.get_task(task_uid).status == "running":
+    task = queue.get_task(task_uid)
+    if task is not None and task.status == "running":
         raise TaskStatusError(task_uid, "running", "Task is running")
     return queue.delete(task_uid)
 
