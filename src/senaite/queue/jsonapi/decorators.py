@@ -57,8 +57,8 @@ def by_token(request):
     return user_id is not None and request.get(TOKEN_USER_KEY) == user_id
 
 
-def can_manage():
-    return bool(getSecurityManager().checkPermission(MANAGE_BIKA, capi.get_portal()))
+def can_manage(permission=MANAGE_BIKA):
+    return bool(getSecurityManager().checkPermission(permission, capi.get_portal()))
 
 
 def check_caller(request, token, manage):
@@ -68,8 +68,9 @@ def check_caller(request, token, manage):
         raise RouteError(401, reason)
     if token and not by_token(request):
         raise RouteError(401, "This route takes a queue token only")
-    if manage and not can_manage():
-        raise RouteError(403, "Not allowed: requires '{}'".format(MANAGE_BIKA))
+    permission = MANAGE_BIKA if manage is True else manage
+    if permission and not can_manage(permission):
+        raise RouteError(403, "Not allowed: requires '{}'".format(permission))
 
 
 def check_write(request):
@@ -116,7 +117,8 @@ def queue_route(methods=("GET", "POST"), server=True, authenticated=True, token=
     """Wrap a route function ``func(request, payload, **path_values)``.
 
     ``server``: only the queue server answers. ``token``: callers must come with a queue
-    token. ``manage``: callers need "Manage Bika". ``writes``: the route changes the queue.
+    token. ``manage``: callers need "Manage Bika" (``True``) or the permission it names.
+    ``writes``: the route changes the queue.
     """
     def decorator(func):
         @functools.wraps(func)

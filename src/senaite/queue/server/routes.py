@@ -4,7 +4,7 @@
 Reading tasks needs "Manage Bika" (tasks name objects of every client). Dispatch transitions
 (pop, done, fail, timeout, requeue, delete, purge) run under a process lock, each in a short
 transaction of its own that is retried on conflicts; ``add`` writes in the request's
-transaction.
+transaction. Requeue and delete need "senaite.queue: Manage queue".
 """
 
 import threading
@@ -37,6 +37,7 @@ from senaite.queue.jsonapi.payload import get_statuses
 from senaite.queue.jsonapi.payload import get_task_uid
 from senaite.queue.jsonapi.payload import get_task_uids
 from senaite.queue.jsonapi.payload import get_text
+from senaite.queue.permissions import ManageQueue
 
 ALL_STATUSES = ["queued", "running", "failed", "ghost"]
 MIN_CONSUMER_ID_LENGTH = 4
@@ -244,7 +245,7 @@ def timeout(request, payload):
                        lambda queue, uid, attempt: queue.timeout(uid, attempt))
 
 
-@queue_route(methods=("POST", ), manage=True, writes=True)
+@queue_route(methods=("POST", ), manage=ManageQueue, writes=True)
 def requeue(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     retries = settings.get_max_retries()
@@ -253,7 +254,7 @@ def requeue(request, payload, task_uid=None):
                    message="Task re-queued: {}".format(task_uid), task=task_info(task))
 
 
-@queue_route(methods=("POST", ), manage=True, writes=True)
+@queue_route(methods=("POST", ), manage=ManageQueue, writes=True)
 def delete(request, payload):
     task_uid = get_task_uid(payload)
     task = dispatch(lambda queue: queue.delete(task_uid))
