@@ -5,12 +5,9 @@ Tasks are written to the site's queue in the caller's transaction: a task exists
 if the change that asked for it is committed.
 """
 
-import threading
-import time
-
 from bika.lims import api as capi
 from senaite.queue import settings
-from senaite.queue.client.session import ping
+from senaite.queue.client import health
 from senaite.queue.core.task import Task
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from senaite.queue.interfaces import ISenaiteQueueLayer
@@ -26,13 +23,6 @@ GENERIC_ACTION_TASK = "task_generic_action"
 ACTION_TASK_PREFIX = "task_action_"
 ASSIGN_TASK = "task_assign_analyses"
 REINDEX_SECURITY_TASK = "task_reindex_object_security"
-
-# How long this process trusts its last check of whether the server answers
-SERVER_CHECK_SECONDS = 5
-SERVER_CHECK_TIMEOUT = 2
-
-_server_checks = {}
-_server_checks_lock = threading.Lock()
 
 
 def is_installed():
@@ -63,29 +53,28 @@ def is_queue_server():
 
 def server_answers(server_url):
     """Whether the queue server answers; checked at most every few seconds."""
-    now = time.time()
-    with _server_checks_lock:
-        checked = _server_checks.get(server_url)
-    if checked and now - checked[0] < SERVER_CHECK_SECONDS:
-        return checked[1]
-    answers = ping(server_url, timeout=SERVER_CHECK_TIMEOUT)
-    with _server_checks_lock:
-        _server_checks[server_url] = (now, answers)
-    return answers
+    return health.check(server_url).answers
+
+
+def server_silent_since(server_url):
+    """Since when (epoch seconds) the queue server has not answered this process, or None
+    while it answers; checked as ``server_answers``."""
+    return health.check(server_url).silent_since
 
 
 def get_queue_status(name_or_action=None):
     """``ready``, ``resuming`` (no new tasks, the queued ones still run) or ``disabled``.
 
-    ``name_or_action`` is accepted for compatibility and not used.
+    It depends on the installation, the Queue Server setting and the chunk size, never on
+    whether the server answers: while it does not, tasks are still queued and their objects
+    stay locked, and they run when it is back. ``name_or_action`` is accepted for
+    compatibility and not used.
     """
     if not is_installed():
         return DISABLED
     server_url = get_server_url()
     queue = get_queue()
     if not server_url or queue is None:
-        return DISABLED
-    if not is_queue_server() and not server_answers(server_url):
         return DISABLED
     if settings.get_chunk_size() > 0:
         return READY
