@@ -3,7 +3,9 @@
 
 ``process`` runs a task leased to this consumer, as the task's user, in the request's
 transaction: any failure dooms it, so nothing partial is committed, and a ConflictError at
-commit makes ZPublisher retry the whole request.
+commit makes ZPublisher retry the whole request. The transaction also holds the task's lease
+(``TaskQueue.hold``): if the lease was timed out, purged or the task deleted meanwhile, the
+commit conflicts and the retry finds the attempt over, so nothing is committed.
 """
 
 import time
@@ -56,6 +58,9 @@ def process(request, payload, task_uid=None):
     if task.username != get_user_id():
         raise RouteError(403, "Task {} runs as {}, not as {}".format(
             task_uid, task.username, get_user_id()))
+    # The work commits only if the lease still holds then: a worker that gave up on this
+    # attempt (its time limit) has reported a timeout, and the task may run again already
+    api.get_queue().hold(task_uid, task.attempt)
     process_task(task, request)
     return summary("queue_consumer/process", payload,
                    message="Processed: {}".format(task.short_uid))
