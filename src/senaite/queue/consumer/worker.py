@@ -25,6 +25,7 @@ from senaite.queue.client.session import QueueClientError
 from senaite.queue.client.session import QueueSession
 from senaite.queue.client.session import QueueTimeoutError
 from ZEO.Exceptions import ClientDisconnected
+from ZODB.POSException import ConnectionStateError
 
 POLL_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 10
@@ -109,11 +110,15 @@ class Worker(threading.Thread):
                     logger.warning("{}: the database does not answer ({}), trying again".format(
                         self.name, exc))
                     self.wait_backoff()
+                except ConnectionStateError:
+                    # The process stops: Zope has closed its database
+                    self.stop()
                 except Exception:
                     logger.exception("{}: unexpected error".format(self.name))
                     self.wait_backoff()
         finally:
-            connection.close()
+            if connection.opened is not None:
+                connection.close()
             if self.stopping.is_set():
                 logger.info("{} stopped".format(self.name))
             else:
