@@ -1,2 +1,2 @@
 # -*- coding: utf-8 -*-
-"""Monkey patches, only where SENAITE offers no hook (see configure.zcml)."""
+"""Monkey patches, only where SENAITE (or ZEO) offers no hook (see configure.zcml)."""
