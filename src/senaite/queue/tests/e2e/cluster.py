@@ -126,8 +126,9 @@ class Cluster(object):
     def start(self, part, daemon=False):
         """Start ``part`` in the foreground, or with ``daemon`` as ``bin/<part> start``."""
         if daemon:
-            self.check_call([self.script(part), "start"])
+            # stop_all stops it, even if it fails to start as it should
             self.daemons.add(part)
+            self.check_call([self.script(part), "start"])
             return
         command = [self.script(part), "fg" if part == "zeoserver" else "console"]
         log = open(self.log_path(part), "a")
