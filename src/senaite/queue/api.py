@@ -7,13 +7,10 @@ done in the caller's transaction: a task exists if and only if the change that a
 is committed.
 """
 
-import threading
-import time
-
 import transaction
 from bika.lims import api as capi
 from senaite.queue import settings
-from senaite.queue.client.session import ping
+from senaite.queue.client import health
 from senaite.queue.core.errors import TaskStatusError
 from senaite.queue.core.task import RUNNING
 from senaite.queue.core.task import RUNTIME_FIELDS
@@ -39,13 +36,6 @@ REINDEX_SECURITY_TASK = "task_reindex_object_security"
 CONSUMER_MARKER = "queue_tuid"
 # The request annotation that holds the request's QueuedLookup
 LOOKUP_KEY = "senaite.queue.lookup"
-
-# How long this process trusts its last check of whether the server answers
-SERVER_CHECK_SECONDS = 5
-SERVER_CHECK_TIMEOUT = 2
-
-_server_checks = {}
-_server_checks_lock = threading.Lock()
 
 
 def is_installed():
@@ -84,30 +74,28 @@ def is_queue_server():
 
 def server_answers(server_url):
     """Whether the queue server answers; checked at most every few seconds."""
-    now = time.time()
-    with _server_checks_lock:
-        checked = _server_checks.get(server_url)
-    if checked and now - checked[0] < SERVER_CHECK_SECONDS:
-        return checked[1]
-    answers = ping(server_url, timeout=SERVER_CHECK_TIMEOUT)
-    with _server_checks_lock:
-        _server_checks[server_url] = (now, answers)
-    return answers
+    return health.check(server_url).answers
+
+
+def server_silent_since(server_url):
+    """Since when (epoch seconds) the queue server has not answered this process, or None
+    while it answers; checked as ``server_answers``."""
+    return health.check(server_url).silent_since
 
 
 def get_queue_status(name_or_action=None):
     """``ready``, ``resuming`` (no new tasks, the queued ones still run) or ``disabled``.
 
-    ``name_or_action`` is accepted so that code written for 1.x keeps working; it is
-    ignored: the status is the same for every task.
+    It depends on the installation, the Queue Server setting and the chunk size, never on
+    whether the server answers: while it does not, tasks are still queued and their objects
+    stay locked, and they run when it is back. ``name_or_action`` is accepted so that code
+    written for 1.x keeps working; it is ignored: the status is the same for every task.
     """
     if not is_installed():
         return DISABLED
     server_url = get_server_url()
     queue = get_queue()
     if not server_url or queue is None:
-        return DISABLED
-    if not is_queue_server() and not server_answers(server_url):
         return DISABLED
     if settings.get_chunk_size() > 0:
         return READY

@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 
 import six
+from AccessControl import getSecurityManager
 from bika.lims import api as capi
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from senaite.app.listing.view import ListingView
@@ -20,6 +21,7 @@ from senaite.queue.core.task import FAILED
 from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import QUEUED
 from senaite.queue.core.task import RUNNING
+from senaite.queue.permissions import ManageQueue
 from senaite.queue.routing.answers import get_task_url
 
 try:
@@ -163,6 +165,19 @@ class QueueMonitorView(ListingView):
             tab(ALL, _("All (+ghosts)"), all_columns, (RUNNING, QUEUED, FAILED), True),
         ]
         self.default_review_state = ACTIVE
+
+    def update(self):
+        """Without "Manage queue" (e.g. lab clerks) the monitor is read-only: no buttons,
+        no selection."""
+        super(QueueMonitorView, self).update()
+        if not self.can_manage_queue():
+            self.show_select_column = False
+            for review_state in self.review_states:
+                review_state["custom_transitions"] = []
+                review_state["confirm_transitions"] = []
+
+    def can_manage_queue(self):
+        return bool(getSecurityManager().checkPermission(ManageQueue, capi.get_portal()))
 
     # -- data -------------------------------------------------------------
 

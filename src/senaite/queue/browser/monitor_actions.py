@@ -5,7 +5,8 @@
 SENAITE's ``workflow_action`` view (public) looks these adapters up by name and hands them the
 selected UIDs, here task UIDs. That view ends with a redirect, which plone.protect's automatic
 CSRF check never sees, so the adapters check the request themselves: a POST with the page's
-``_authenticator`` token, and *Manage Bika* on the site. They requeue or remove the tasks
+``_authenticator`` token, and *senaite.queue: Manage queue* on the site (lab clerks, who have
+*Manage Bika*, may read the monitor but not change it). They requeue or remove the tasks
 through ``senaite.queue.api``, in the request's transaction, as the JSON routes do, and go
 back to the monitor with a message. Running tasks are refused (a consumer may be working on
 them right now) and left as they are.
@@ -17,13 +18,13 @@ from bika.lims.browser.workflow import RequestContextAware
 from bika.lims.interfaces import IWorkflowActionUIDsAdapter
 from plone.protect import CheckAuthenticator
 from plone.protect import PostOnly
-from senaite.core.permissions import ManageBika
 from senaite.queue import api
 from senaite.queue import messageFactory as _
 from senaite.queue.browser.monitor import MONITOR_VIEW
 from senaite.queue.core.errors import InvalidArgumentError
 from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
+from senaite.queue.permissions import ManageQueue
 from zExceptions import Unauthorized
 from zope.interface import implementer
 
@@ -36,8 +37,8 @@ class MonitorActionAdapter(RequestContextAware):
 
     def __call__(self, action, uids):
         portal = capi.get_portal()
-        if not getSecurityManager().checkPermission(ManageBika, portal):
-            raise Unauthorized("Managing the queue needs the permission {}".format(ManageBika))
+        if not getSecurityManager().checkPermission(ManageQueue, portal):
+            raise Unauthorized("Managing the queue needs the permission {}".format(ManageQueue))
         PostOnly(self.request)
         CheckAuthenticator(self.request)
         self.back_url = "{}/{}".format(capi.get_url(portal), MONITOR_VIEW)

@@ -1,11 +1,15 @@
 # -*- coding: utf-8 -*-
 """Viewlets: what the queue is doing for the object shown, and whether it can work."""
 
+import time
+
 from bika.lims import api as capi
 from plone.app.layout.viewlets import ViewletBase
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import api
+from senaite.queue.browser.monitor import format_age
+from senaite.queue.browser.monitor import format_time
 
 
 class QueuedAnalysesViewlet(ViewletBase):
@@ -63,8 +67,9 @@ class SampleQueueViewlet(QueuedAnalysesViewlet):
 
 
 class ServerStatusViewlet(ViewletBase):
-    """For managers: a warning when the queue cannot work (no valid Queue Server, or a
-    Queue Server that does not answer; that check is cached by ``api``)."""
+    """For managers: a warning when the queue cannot work (no valid Queue Server), or
+    cannot hand tasks out (a Queue Server that does not answer: since when, as this process
+    found out; the check is cached by ``api``)."""
 
     template = ViewPageTemplateFile("templates/server_status_viewlet.pt")
 
@@ -85,6 +90,11 @@ class ServerStatusViewlet(ViewletBase):
 
     def get_server_url(self):
         return api.get_server_url()
+
+    def get_silent_since(self):
+        """Since when the server has not answered: ``time`` and ``age``, as text."""
+        since = api.server_silent_since(api.get_server_url()) or time.time()
+        return {"time": format_time(since), "age": format_age(time.time() - since)}
 
     def get_settings_url(self):
         return "{}/@@queue-controlpanel".format(capi.get_url(capi.get_portal()))

@@ -5,7 +5,8 @@ Each route declares, next to its function, the methods it answers and who may ca
 Reading tasks needs "Manage Bika" (tasks name objects of every client). Dispatch transitions
 (pop, done, fail, timeout, purge) run under a process lock, each in a short transaction of
 its own that is retried on conflicts. ``add``, ``requeue`` and ``delete`` write in the
-request's transaction, through ``senaite.queue.api`` as the monitor's buttons do.
+request's transaction, through ``senaite.queue.api`` as the monitor's buttons do; requeue and
+delete need "senaite.queue: Manage queue".
 """
 
 import threading
@@ -42,6 +43,7 @@ from senaite.queue.routing.router import check_json_answer
 from senaite.queue.routing.router import fail as answer_error
 from senaite.queue.routing.router import get_user_id
 from senaite.queue.routing.router import has_permission
+from senaite.queue.permissions import ManageQueue
 
 ALL_STATUSES = list(STATUSES + (GHOST, ))
 MIN_CONSUMER_ID_LENGTH = 4
@@ -265,7 +267,7 @@ def timeout(request, payload):
 
 
 @route("queue_server/requeue", ("queue_server/requeue/<string:task_uid>", "requeue_task"),
-       methods=POST, permission=ManageBika, writes=True)
+       methods=POST, permission=ManageQueue, writes=True)
 def requeue(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     task = api.requeue_task(task_uid)
@@ -273,7 +275,7 @@ def requeue(request, payload, task_uid=None):
                    message="Task re-queued: {}".format(task_uid), task=task_info(task))
 
 
-@route("queue_server/delete", methods=POST, permission=ManageBika, writes=True)
+@route("queue_server/delete", methods=POST, permission=ManageQueue, writes=True)
 def delete(request, payload):
     task_uid = get_task_uid(payload)
     task = api.delete_task(task_uid)

@@ -12,6 +12,7 @@ from senaite.queue import api
 from senaite.queue import settings
 from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
+from senaite.queue.client import health
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.support import SiteServer
@@ -48,15 +49,6 @@ class FakeServer(SiteServer):
         return (500, None) if self.data is None else (200, self.data)
 
 
-class FakeClock(object):
-
-    def __init__(self, now=1000000.0):
-        self.now = now
-
-    def time(self):
-        return self.now
-
-
 class APITestCase(unittest.TestCase):
 
     layer = SENAITE_QUEUE_TESTING
@@ -68,10 +60,10 @@ class APITestCase(unittest.TestCase):
         # the browser layer is applied when a real request traverses the site
         alsoProvides(self.request, ISenaiteQueueLayer)
         self.queue = api.get_queue()
-        api._server_checks.clear()
+        health.forget()
 
     def tearDown(self):
-        api._server_checks.clear()
+        health.forget()
 
     def set_setting(self, name, value):
         ploneapi.portal.set_registry_record("senaite.queue.{}".format(name), value)
@@ -163,7 +155,7 @@ class TestQueueStatus(APITestCase):
 
     def test_ready_on_the_server(self):
         self.make_server()
-        with patched(api, ping=self.fail):
+        with patched(health, ping=self.fail):
             self.assertEqual(api.get_queue_status(), api.READY)
             self.assertEqual(api.get_queue_status("task_action_submit"), api.READY)
         self.assertTrue(api.is_queue_enabled())
@@ -188,60 +180,40 @@ class TestQueueStatus(APITestCase):
         self.assertTrue(api.is_queue_enabled())
         self.assertFalse(api.is_queue_ready())
 
-    def test_ready_when_the_server_answers(self):
+    def test_ready_whether_the_server_answers_or_not(self):
+        """The status never asks the server: the queue works from the database."""
+        with patched(health, ping=self.fail):
+            for url in (UNREACHABLE, u"http://localhost:8090/senaite"):
+                self.set_setting("server", url)
+                self.assertFalse(api.is_queue_server())
+                self.assertEqual(api.get_queue_status(), api.READY)
+                self.assertTrue(api.is_queue_enabled())
+                self.assertTrue(api.is_queue_ready())
+
+    def test_locks_hold_while_the_server_does_not_answer(self):
+        self.set_setting("server", UNREACHABLE)
+        self.assertFalse(api.server_answers(UNREACHABLE))
+        task = api.add_task("queue_test_record", self.portal, uids=["a" * 32])
+        self.assertTrue(api.is_queued("a" * 32))
+        self.assertTrue(api.is_queued(self.portal))
+        self.assertEqual(self.queue.get_task(task.task_uid).status, "queued")
+
+    def test_resuming_while_the_server_does_not_answer(self):
+        self.set_setting("server", UNREACHABLE)
+        self.set_setting("default", 0)
+        self.queue.add(api.new_task("queue_test_record", self.portal))
+        self.assertEqual(api.get_queue_status(), api.RESUMING)
+
+    def test_server_answers(self):
         with FakeServer({"success": True, "server": True}) as server:
-            self.set_setting("server", server.url)
-            self.assertFalse(api.is_queue_server())
-            self.assertEqual(api.get_queue_status(), api.READY)
+            self.assertTrue(api.server_answers(server.url))
+            self.assertIsNone(api.server_silent_since(server.url))
             self.assertEqual(server.requests, ["/senaite/@@API/senaite/v1/queue_server/status"])
-
-    def test_disabled_when_the_server_does_not_answer(self):
-        self.set_setting("server", UNREACHABLE)
-        self.assertEqual(api.get_queue_status(), api.DISABLED)
-        self.assertFalse(api.is_queue_enabled())
         for answer in ({"success": True, "server": False}, None, {"success": True}):
-            api._server_checks.clear()
+            health.forget()
             with FakeServer(answer) as server:
-                self.set_setting("server", server.url)
-                self.assertEqual(api.get_queue_status(), api.DISABLED, answer)
-
-    def test_server_check_is_cached_per_process(self):
-        calls = []
-
-        def ping(url, timeout=None):
-            calls.append((url, timeout))
-            return False
-
-        clock = FakeClock()
-        self.set_setting("server", UNREACHABLE)
-        with patched(api, ping=ping, time=clock):
-            for _ in range(5):
-                self.assertEqual(api.get_queue_status(), api.DISABLED)
-            self.assertEqual(calls, [(UNREACHABLE, api.SERVER_CHECK_TIMEOUT)])
-            clock.now += api.SERVER_CHECK_SECONDS - 0.5
-            self.assertEqual(api.get_queue_status(), api.DISABLED)
-            self.assertEqual(len(calls), 1)
-            clock.now += 1
-            self.assertEqual(api.get_queue_status(), api.DISABLED)
-            self.assertEqual(len(calls), 2)
-        self.assertLessEqual(api.SERVER_CHECK_SECONDS, 10)
-
-    def test_cache_follows_the_answer(self):
-        clock = FakeClock()
-        answers = [False, True]
-        with patched(api, ping=lambda url, timeout=None: answers.pop(0), time=clock):
-            self.set_setting("server", UNREACHABLE)
-            self.assertEqual(api.get_queue_status(), api.DISABLED)
-            clock.now += api.SERVER_CHECK_SECONDS + 1
-            self.assertEqual(api.get_queue_status(), api.READY)
-
-    def test_unreachable_server_is_checked_quickly(self):
-        import time
-        self.set_setting("server", UNREACHABLE)
-        start = time.time()
-        for _ in range(20):
-            api.get_queue_status()
-        self.assertLess(time.time() - start, api.SERVER_CHECK_TIMEOUT + 1)
+                self.assertFalse(api.server_answers(server.url), answer)
+                self.assertIsNotNone(api.server_silent_since(server.url))
 
 
 class TestAddTask(APITestCase):

@@ -6,6 +6,8 @@ import json
 from plone.protect.interfaces import IDisableCSRFProtection
 from Products.Five.browser import BrowserView
 from senaite.queue import api
+from senaite.queue.consumer.worker import get_worker
+from senaite.queue.tests.adapters import get_consumers
 from senaite.queue.tests.adapters import get_effects
 from senaite.queue.tests.adapters import get_hot
 from senaite.queue.tests.adapters import get_runs
@@ -48,7 +50,34 @@ class EffectsView(BrowserView):
             "effects": dict(get_effects(self.context).items()),
             "runs": dict(get_runs(self.context).items()),
             "timings": dict(get_timings(self.context).items()),
+            "consumers": dict(get_consumers(self.context).items()),
         })
+
+
+class StateView(BrowserView):
+    """POST a JSON list of object UIDs: the queue's status as the caller sees it here, and
+    whether each object is queued, as JSON."""
+
+    def __call__(self):
+        uids = json.loads(self.request.get("BODY") or "[]")
+        self.request.response.setHeader("Content-Type", "application/json")
+        return json.dumps({
+            "status": api.get_queue_status(),
+            "ready": api.is_queue_ready(),
+            "queued": dict((uid, api.is_queued(uid)) for uid in uids),
+        })
+
+
+class WorkerView(BrowserView):
+    """This process's worker, if it has one, as JSON; says nothing to it."""
+
+    def __call__(self):
+        worker = get_worker()
+        self.request.response.setHeader("Content-Type", "application/json")
+        if worker is None:
+            return json.dumps({"name": None})
+        return json.dumps({"name": worker.name, "idle_seconds": worker.idle_seconds(),
+                           "idle_limit": worker.idle_limit})
 
 
 class SenaiteDataView(BrowserView):

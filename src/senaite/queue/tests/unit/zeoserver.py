@@ -42,8 +42,8 @@ def _listening(port):
 class ZEOServer(object):
     """A ZEO server process serving ``<directory>/Data.fs``."""
 
-    def __init__(self, directory, timeout=30):
-        self.port = free_port()
+    def __init__(self, directory, timeout=30, port=None):
+        self.port = port or free_port()
         self.address = (HOST, self.port)
         self.log = open(os.path.join(directory, "zeo.log"), "w")
         self.process = subprocess.Popen(
