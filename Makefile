@@ -183,10 +183,12 @@ test-browser: build $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
 
 # docs/_static/*.png: the control panel with a field error, a worksheet and the samples with
 # queued analyses, and the Queue Monitor's tabs, taken from the running cluster.
-screenshots: run | $(CHROMIUM)
-	$(PYTHON3) scripts/screenshots.py --url http://localhost:$$(scripts/port client1)/$(SITE) \
+# The browser is driven by the browser tests' helpers (src/senaite/queue/tests/browser).
+screenshots: run $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
+	$(VENV_BROWSER)/bin/python scripts/screenshots.py \
+	  --url http://localhost:$$(scripts/port client1)/$(SITE) \
 	  --server-url http://localhost:$$(scripts/port queue_server)/$(SITE) \
-	  --config local.cfg --out docs/_static --chromium $(CHROMIUM)
+	  --config local.cfg --out docs/_static --chromium $(CHROMIUM) --chromedriver $(CHROMEDRIVER)
 
 clean: stop
 	rm -rf $(BUILD) $(VENV) bin parts develop-eggs downloads eggs var .installed.cfg docs/_build \
