@@ -5,6 +5,7 @@
 #   make docs   build the Sphinx documentation, warnings as errors
 #   make dist   build the sdist and the wheel into dist/ and check them with twine
 #   make test-release  install the built wheel into a new buildout, as a lab does, and use it
+#   make test-browser headless Chromium clicks through the pages of a test cluster on free ports
 #   make screenshots  docs/_static/*.png from the running cluster (installs chromium if missing)
 #   make clean  remove everything the build made (the database included)
 
@@ -17,6 +18,7 @@ VENV3 := $(BUILD)/py3
 TOOLS := $(BUILD)/release-tools
 RELEASE_VENV := $(BUILD)/release-venv
 VERSION = $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' setup.py)
+VENV_BROWSER := $(BUILD)/browser
 PIP := $(VENV)/bin/pip --disable-pip-version-check -q
 CONSTRAINTS := $(BUILD)/constraints.txt
 WHEELS := $(BUILD)/wheels
@@ -25,6 +27,7 @@ SITE := senaite
 
 .PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean \
   screenshots i18n dist test-dist test-release
+.PHONY: test-browser
 
 build: bin/.built
 
@@ -160,12 +163,32 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update && apt-get install -y chromium
 
+# Its WebDriver, for Selenium (test-browser, screenshots)
+CHROMEDRIVER := /usr/bin/chromedriver
+$(CHROMEDRIVER):
+	apt-get update && apt-get install -y chromium chromium-driver
+
+# Python 3 with Selenium, for the browser tests and the screenshots
+$(VENV_BROWSER)/.installed: requirements-browser.txt
+	$(PYTHON3) -m venv $(VENV_BROWSER)
+	$(VENV_BROWSER)/bin/pip install -q --disable-pip-version-check -r requirements-browser.txt
+	touch $@
+
+# Headless Chromium (Debian's) clicks through what users do with the queue, on a real
+# cluster on free ports built like test-e2e's. A failed test leaves a screenshot and the
+# page's HTML in .build/test-browser.
+test-browser: build $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
+	PYTHONPATH=src $(VENV_BROWSER)/bin/python -m pytest -v -p no:cacheprovider --durations=0 \
+	  src/senaite/queue/tests/browser
+
 # docs/_static/*.png: the control panel with a field error, a worksheet and the samples with
 # queued analyses, and the Queue Monitor's tabs, taken from the running cluster.
-screenshots: run | $(CHROMIUM)
-	$(PYTHON3) scripts/screenshots.py --url http://localhost:$$(scripts/port client1)/$(SITE) \
+# The browser is driven by the browser tests' helpers (src/senaite/queue/tests/browser).
+screenshots: run $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
+	$(VENV_BROWSER)/bin/python scripts/screenshots.py \
+	  --url http://localhost:$$(scripts/port client1)/$(SITE) \
 	  --server-url http://localhost:$$(scripts/port queue_server)/$(SITE) \
-	  --config local.cfg --out docs/_static --chromium $(CHROMIUM)
+	  --config local.cfg --out docs/_static --chromium $(CHROMIUM) --chromedriver $(CHROMEDRIVER)
 
 clean: stop
 	rm -rf $(BUILD) $(VENV) bin parts develop-eggs downloads eggs var .installed.cfg docs/_build \

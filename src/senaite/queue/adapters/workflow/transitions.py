@@ -6,8 +6,10 @@ SENAITE 2.6 listings do some transitions ("submit" and "verify" by default, see 
 ``workflow_action``; each request carries every selected UID (``chained_uids``). In a
 worksheet's analyses listing, when the queue is ready, the first of those requests queues
 one task for all the selected analyses of the worksheet and asks the browser to reload the
-worksheet when the chain is over; the following requests find their analysis queued and do
-nothing. When the queue is not ready the transition is SENAITE's.
+worksheet when the chain is over; the following requests find their analysis queued, do
+nothing, and ask for the same reload: senaite.app.listing 2.6 combines the redirects of a
+chain with ``new URL()``, which throws on an empty one and leaves the chain stuck after its
+second request. When the queue is not ready the transition is SENAITE's.
 """
 
 from bika.lims import api as capi
@@ -21,6 +23,8 @@ class QueuedListingTransition(ListingWorkflowTransition):
     def __init__(self, view, context, request):
         super(QueuedListingTransition, self).__init__(view, context, request)
         self.queued_uids = []
+        # whether the browser reloads the worksheet when the chain is over
+        self.reload = False
 
     @property
     def worksheet(self):
@@ -34,6 +38,7 @@ class QueuedListingTransition(ListingWorkflowTransition):
         queued = api.get_queued_lookup()
         if self.context in queued:
             # queued by the first request of the chain
+            self.reload = True
             return
         uids = self.get_worksheet_uids(chained_uids)
         uids = [uid for uid in uids if uid not in queued]
@@ -44,6 +49,7 @@ class QueuedListingTransition(ListingWorkflowTransition):
                 failed_transitions=failed_transitions, **kw)
         api.add_action_task(uids, transition, context=self.worksheet)
         self.queued_uids = uids
+        self.reload = True
 
     def get_worksheet_uids(self, chained_uids):
         """The chained UIDs that are analyses of the worksheet, this one first."""
@@ -60,6 +66,6 @@ class QueuedListingTransition(ListingWorkflowTransition):
         return self.queued_uids or super(QueuedListingTransition, self).get_uids()
 
     def get_redirect_url(self):
-        if self.queued_uids:
+        if self.reload:
             return capi.get_url(self.worksheet)
         return super(QueuedListingTransition, self).get_redirect_url()
