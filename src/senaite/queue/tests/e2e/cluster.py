@@ -291,7 +291,7 @@ class Cluster(object):
         return until(lambda: self.status(), predicate, seconds, step)
 
 
-def until(probe, predicate, seconds, step=0.5):
+def until(probe, predicate, seconds, step=0.5, message="Timed out"):
     """Call ``probe()`` until ``predicate`` holds for its result; return that result."""
     deadline = time.time() + seconds
     while True:
@@ -299,6 +299,6 @@ def until(probe, predicate, seconds, step=0.5):
         if predicate(result):
             return result
         if time.time() > deadline:
-            raise AssertionError("Timed out; last: {}".format(
-                json.dumps(result, sort_keys=True)))
+            raise AssertionError("{} after {} s; last: {}".format(
+                message, seconds, json.dumps(result, sort_keys=True, default=repr)))
         time.sleep(step)

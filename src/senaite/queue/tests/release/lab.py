@@ -21,6 +21,7 @@ import time
 import requests
 from senaite.queue.tests.e2e.cluster import free_port
 from senaite.queue.tests.e2e.cluster import project_dir
+from senaite.queue.tests.e2e.cluster import until
 from six.moves.configparser import RawConfigParser
 from six.moves.html_parser import HTMLParser
 from six.moves.urllib.parse import urljoin
@@ -245,7 +246,7 @@ class Lab(object):
         process = self.processes[part]
         try:
             until(lambda: process.poll() is not None or answers(self.url(part)), bool,
-                  seconds, "{} does not answer".format(part))
+                  seconds, message="{} does not answer".format(part))
         except AssertionError as error:
             raise AssertionError("{}; its output ends with:\n{}".format(error, self.tail(part)))
         if process.poll() is not None:
@@ -271,18 +272,6 @@ def answers(url):
         return True
     except requests.RequestException:
         return False
-
-
-def until(probe, predicate, seconds, message, step=0.5):
-    """Calls ``probe()`` until ``predicate`` holds for its result; returns that result."""
-    deadline = time.time() + seconds
-    while True:
-        result = probe()
-        if predicate(result):
-            return result
-        if time.time() > deadline:
-            raise AssertionError("{} after {} s; last: {!r}".format(message, seconds, result))
-        time.sleep(step)
 
 
 class FormParser(HTMLParser):

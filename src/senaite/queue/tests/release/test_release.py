@@ -15,11 +15,11 @@ import shutil
 import tempfile
 
 import pytest
+from senaite.queue.tests.e2e.cluster import until
 from senaite.queue.tests.release.lab import SITE_ID
 from senaite.queue.tests.release.lab import Browser
 from senaite.queue.tests.release.lab import Lab
 from senaite.queue.tests.release.lab import secret
-from senaite.queue.tests.release.lab import until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 API = "@@API/senaite/v1"
@@ -154,7 +154,7 @@ def test_lab_user_work_is_done_by_the_consumer(lab):
         assert "{} items queued for".format(len(uids)) in page
         until(lambda: sorted(set(review_state(lab, user, uid) for uid in uids)),
               lambda states: states == ["to_be_verified"], 300,
-              "The consumer did not submit the analyses")
+              message="The consumer did not submit the analyses")
         status = user.json(site(lab, API + "/queue_server/status"))
     finally:
         user.close()
