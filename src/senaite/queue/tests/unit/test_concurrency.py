@@ -339,6 +339,7 @@ class Workload(object):
         self.attempts = 0      # transactions run, retries included
         self.commits = 0
         self.producers_left = 0
+        self.popped = {}       # consumer name -> Event, set at first pop
 
     def transact(self, conn, fn):
         def counted():
@@ -391,6 +392,7 @@ class Workload(object):
                 with self.lock:
                     self.dispatched.append((task.task_uid, task.attempt,
                                             name))
+                self.meet(name)
                 if rng.random() < 0.2:
                     # created goes back 10 s, so the 5 s retry delay has
                     # passed and the retry is poppable at once
@@ -408,6 +410,17 @@ class Workload(object):
         finally:
             conn.close()
 
+    def meet(self, name):
+        """Wait, once, until every consumer has popped a task, so that
+        thread scheduling can't let one consumer drain the whole queue
+        """
+        event = self.popped[name]
+        if event.is_set():
+            return
+        event.set()
+        for other in self.popped.values():
+            other.wait(WORKLOAD_TIMEOUT / 4.0)
+
     def finished(self, conn):
         if self.producers_left:
             return False
@@ -416,6 +429,8 @@ class Workload(object):
 
     def run(self, producer_dbs, consumer_dbs):
         self.producers_left = len(producer_dbs)
+        self.popped = dict(("c{}".format(i), threading.Event())
+                           for i in range(len(consumer_dbs)))
         threads = [threading.Thread(target=self.producer, args=(db, "p{}"
                                     .format(i)))
                    for i, db in enumerate(producer_dbs)]
