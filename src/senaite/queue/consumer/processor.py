@@ -47,13 +47,14 @@ def process_task(task, request):
             current = going_on.take() if going_on else None
     finally:
         request.set(GOING_ON_KEY, None)
-    lease_end = (task.started or started) + task.max_seconds
-    if time.time() > lease_end:
-        raise RouteError(408, "Task {} ran past its {} s: nothing it did is kept".format(
-            task.short_uid, task.max_seconds))
     remaining = task.min_seconds - (time.time() - started)
     if remaining > 0:
         time.sleep(remaining)
+    # The worker gives the attempt up max_seconds after it asked for it, so not before the
+    # lease ends: past that, the task may run again already, and this run commits nothing
+    if time.time() >= (task.started or started) + task.max_seconds:
+        raise RouteError(408, "Task {} ran past its {} s: nothing it did is kept".format(
+            task.short_uid, task.max_seconds))
 
 
 def may_go_on(task, adapter):

@@ -5,10 +5,9 @@
 transaction: any failure dooms it, so nothing partial is committed, and a ConflictError makes
 ZPublisher retry the whole request. On its last try the route commits by itself, so that a
 conflict it loses again is answered (503, ``"conflict": true``, naming the object) instead of
-failing the request: the consumer then reports a conflict, not a failure. The transaction
-also holds the task's lease (``TaskQueue.hold``): if the lease was timed out, purged or the
-task deleted meanwhile, the commit conflicts and the retry finds the attempt over, so nothing
-is committed.
+failing the request: the consumer then reports a conflict, not a failure. A run that ends
+past the end of its lease commits nothing: its worker has given it up by then, and the task
+may run again already.
 """
 
 import time
@@ -88,9 +87,6 @@ def process(request, payload, task_uid=None):
     if task.username != get_user_id():
         raise RouteError(403, "Task {} runs as {}, not as {}".format(
             task_uid, task.username, get_user_id()))
-    # The work commits only if the lease still holds then: a worker that gave up on this
-    # attempt (its time limit) has reported a timeout, and the task may run again already
-    api.get_queue().hold(task_uid, task.attempt)
     try:
         process_task(task, request)
         if not may_retry(request):

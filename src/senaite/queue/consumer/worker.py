@@ -189,8 +189,8 @@ class Worker(threading.Thread):
             runner.post(protocol.PROCESS, dict(payload, consumer_id=config.consumer_id),
                         timeout=task["max_seconds"])
         except QueueTimeoutError:
-            # The request goes on in its ZServer thread, but cannot commit any more (see
-            # TaskQueue.hold): the worker moves on
+            # The request goes on in its ZServer thread, but commits nothing (see the
+            # processor): the worker moves on
             logger.warning("Task {} ({}) timed out after {} s".format(
                 task["task_uid"], task["name"], task["max_seconds"]))
             return self.report("timeout", payload, secret, config, lease_end)

@@ -386,17 +386,6 @@ class TaskQueue(Persistent):
         now = _now(now)
         return self._timeout(self._leased(task_uid, attempt), now)
 
-    def hold(self, task_uid, attempt):
-        """Make the current transaction conflict with any other change of
-        the running task committed meanwhile (a timeout, a purge, a delete).
-
-        The consumer's transaction that does the task's work calls it, so
-        that this work commits only while the lease ``attempt`` still holds:
-        an attempt that ran past its lease never commits after its task was
-        handed out again. Raises as ``done`` when the lease is over already.
-        """
-        self._leased(task_uid, attempt)._p_changed = True
-
     def requeue(self, task_uid, retries=DEFAULT_RETRIES):
         """Queue a queued or failed task again with ``retries`` retries.
 

@@ -99,6 +99,16 @@ class TestGoingOn(unittest.TestCase):
         transaction.abort()
         self.assertEqual(self.effects(), [])
 
+    def test_lease_ends_while_holding_the_minimum_seconds(self):
+        # the lease started 1.5 s before the run: it ends within the minimum seconds
+        task = self.leased(uids=uids(2), max_seconds=2, min_seconds=1)
+        task.started = time.time() - 1.5
+        with self.assertRaises(RouteError) as raised:
+            process_task(task, self.request)
+        self.assertEqual(raised.exception.status, 408)
+        transaction.abort()
+        self.assertEqual(self.effects(), [])
+
     def test_adapter_that_does_not_go_on(self):
         task = self.leased("queue_test_chunks_stay", uids=uids(10))
         started = time.time()

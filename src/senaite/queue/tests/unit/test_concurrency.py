@@ -274,53 +274,6 @@ def test_requeues_and_deletes_racing_pops_hand_out_no_task_twice(zeo_server):
         server_db.close()
 
 
-def test_work_held_past_its_lease_never_commits(filestorage_db):
-    """A consumer's transaction that holds the lease conflicts with the
-    timeout committed meanwhile; the retry finds the attempt over."""
-    fill(filestorage_db, 1)
-    with filestorage_db.transaction() as conn:
-        task = conn.root()["queue"].pop("c1", now=NOW)
-    worker, worker_queue = begin(filestorage_db)
-    server, server_queue = begin(filestorage_db)
-    worker_queue.hold(task.task_uid, task.attempt)
-    worker.root()["work"] = "done"
-    server_queue.timeout(task.task_uid, task.attempt, now=NOW + 1)
-    server.transaction_manager.commit()
-    with pytest.raises(ConflictError):
-        worker.transaction_manager.commit()
-    worker.transaction_manager.abort()
-    worker.transaction_manager.begin()
-    with pytest.raises(TaskStatusError):
-        worker.root()["queue"].hold(task.task_uid, task.attempt)
-    assert "work" not in worker.root()
-    worker.transaction_manager.abort()
-    worker.close()
-    server.close()
-
-
-def test_work_held_within_its_lease_commits_then_done(filestorage_db):
-    fill(filestorage_db, 2)
-    with filestorage_db.transaction() as conn:
-        task = conn.root()["queue"].pop("c1", now=NOW)
-    worker, worker_queue = begin(filestorage_db)
-    server, server_queue = begin(filestorage_db)
-    worker_queue.hold(task.task_uid, task.attempt)
-    worker.root()["work"] = "done"
-    # other tasks go on meanwhile
-    server_queue.pop("c2", now=NOW + 1)
-    server.transaction_manager.commit()
-    worker.transaction_manager.commit()
-    server.transaction_manager.begin()
-    server.root()["queue"].done(task.task_uid, task.attempt, now=NOW + 2)
-    server.transaction_manager.commit()
-    server.transaction_manager.begin()
-    assert server.root()["work"] == "done"
-    assert server.root()["queue"].counts()["done"] == 1
-    server.transaction_manager.abort()
-    worker.close()
-    server.close()
-
-
 # -- threaded workloads -------------------------------------------------
 
 class Workload(object):
