@@ -2,10 +2,12 @@
 """The consumer's JSON routes: ``@@API/senaite/v1/queue_consumer/...``.
 
 ``process`` runs a task leased to this consumer, as the task's user, in the request's
-transaction: any failure dooms it, so nothing partial is committed, and a ConflictError makes
-ZPublisher retry the whole request. On its last try the route commits by itself, so that a
-conflict it loses again is answered (503, ``"conflict": true``, naming the object) instead of
-failing the request: the consumer then reports a conflict, not a failure. A run that ends
+transaction: any failure dooms it, so nothing partial is committed, and a ConflictError of
+ZPublisher's commit makes it retry the whole request. On its last try the route commits by
+itself, so that a conflict it loses again is answered (503, ``"conflict": true``, naming the
+object) instead of failing the request: the consumer then reports a conflict, not a failure.
+A conflict raised while the task runs is answered the same way at once, for it cannot reach
+ZPublisher: the JSON API's error handler would answer it as a 200 error, and commit. A run that ends
 past the end of its lease commits nothing: its worker has given it up by then, and the task
 may run again already.
 """
@@ -27,7 +29,7 @@ from senaite.queue.routing.router import RouteTable
 from senaite.queue.routing.router import fail
 from senaite.queue.routing.router import get_user_id
 from senaite.queue.routing.router import may_retry
-from ZODB.POSException import ConflictError
+from transaction.interfaces import TransientError
 from ZODB.utils import oid_repr
 
 # How long ``process`` waits for this ZEO client to see the lease the server just committed
@@ -80,7 +82,7 @@ def describe_conflict(exc):
 
 
 @route(protocol.PROCESS, (protocol.PROCESS + "/<string:task_uid>", "process_task"),
-       methods=("POST", ), server=False, token=True, writes=True, retries=True)
+       methods=("POST", ), server=False, token=True, writes=True)
 def process(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     task = get_leased_task(task_uid, get_attempt(payload))
@@ -91,9 +93,7 @@ def process(request, payload, task_uid=None):
         process_task(task, request)
         if not may_retry(request):
             transaction.commit()
-    except ConflictError as exc:
-        if may_retry(request):
-            raise
+    except TransientError as exc:
         transaction.abort()
         answer = fail(request, 503, "")
         answer.update(conflict=True, message=describe_conflict(exc))

@@ -78,15 +78,16 @@ class RouteTable(object):
 
 
 def route_view(func, methods=("GET", "POST"), permission=None, token=False, writes=False,
-               server=True, authenticated=True, retries=False):
+               server=True, authenticated=True):
     """The view that answers a route with ``func(request, payload, **path_values)``.
 
     ``methods``: the HTTP methods it answers. ``permission``: the name of the permission
     callers need on the site. ``token``: callers must come with a queue token. ``writes``:
     the route changes the queue, so the request must not be one a browser could be tricked
     into sending. ``server``: only the queue server answers. ``authenticated``: anonymous
-    callers are refused. ``retries``: ZPublisher runs the request again after a conflict,
-    while it may.
+    callers are refused. A conflict raised inside ``func`` is answered 503 at once: the
+    JSON API's error handler around every route would answer it as a 200 error, and the
+    request's transaction would commit.
     """
     @functools.wraps(func)
     def view(context, request, **values):
@@ -110,8 +111,6 @@ def route_view(func, methods=("GET", "POST"), permission=None, token=False, writ
             status = next(code for cls, code in ENGINE_ERRORS if isinstance(exc, cls))
             return fail(request, status, "{}".format(exc))
         except TransientError:
-            if retries and may_retry(request):
-                raise
             return fail(request, 503, "Conflicting writes, try again")
         except Exception as exc:
             logger.exception("Route {} failed".format(func.__name__))

@@ -15,6 +15,7 @@ from senaite.queue.adapters.tasks.base import TaskAdapter
 from senaite.queue.adapters.tasks.base import queue_rest
 from senaite.queue.adapters.tasks.chunks import get_chunks_for
 from senaite.queue.interfaces import IQueuedTaskAdapter
+from ZODB.POSException import ReadConflictError
 from zope.annotation.interfaces import IAnnotations
 from zope.component import adapter
 from zope.interface import Interface
@@ -121,6 +122,21 @@ class WriteRaiseAdapter(object):
             effects[uid] = effects.get(uid, 0) + 1
         count_run(task)
         raise RuntimeError("Failure after writing, on purpose")
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class WriteConflictAdapter(object):
+    """Records its uids, then loses a conflict: nothing it wrote may be committed."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        effects = get_effects()
+        for uid in task.uids:
+            effects[uid] = effects.get(uid, 0) + 1
+        raise ReadConflictError("Conflict after writing, on purpose")
 
 
 # When each chunk of ``ChunkAdapter`` started, in this process (tests that run in-process)

@@ -46,3 +46,22 @@ class TestConsumer(QueueHTTPTestCase):
         effects = get_effects(self.portal)
         self.assertEqual(sorted(effects.keys()), [new_uid(i) for i in range(5)])
         self.assertEqual(self.queue.counts()["done"], 5)
+
+    def test_conflict_inside_the_task_commits_nothing(self):
+        # raised inside the route, a conflict is answered as one, not as the JSON API's
+        # 200 error whose transaction would commit what the task wrote
+        task = self.add_task("queue_test_write_conflict", uids=[new_uid(0)], min_seconds=0,
+                             username="queue_consumer")
+        self.assertEqual(self.tick().status_code, 200)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            transaction.begin()
+            current = self.queue.get_task(task.task_uid)
+            if current.conflicts:
+                break
+            time.sleep(0.2)
+        self.assertEqual(current.conflicts, 1)
+        self.assertEqual(current.status, "queued")
+        self.assertEqual(current.retries, task.retries)
+        self.assertIn("ReadConflictError", current.error_message)
+        self.assertEqual(dict(get_effects(self.portal)), {})
