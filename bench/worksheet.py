@@ -8,13 +8,14 @@ the analyses to a new worksheet the way a user does: the worksheet's "Add analys
 all analyses selected, "Assign" (a form post to the worksheet's ``workflow_action``, with
 the page's CSRF token), as a lab manager. It measures:
 
-- with the queue (default settings, then with "Minimum seconds per task" 0): the time of
-  the user's request, and the time until the consumers have assigned every analysis;
 - without the queue (Queue Server empty): the time of the user's request, which does all
-  the work.
+  the work; first, and again at the end, since the load of a shared machine drifts;
+- with the queue (default settings, then with "Minimum seconds per task" 0): the time of
+  the user's request, and the time until the consumers have assigned every analysis, also
+  as a multiple of the mean of the synchronous runs.
 
 Each run uses fresh analyses and a fresh worksheet. Run it with the project's Python 2.7:
-``.venv/bin/python bench/worksheet.py [--analyses 200] [--consumers 2]``.
+``.venv/bin/python bench/worksheet.py [--analyses 200] [--consumers 2] [--profile]``.
 """
 
 from __future__ import print_function
@@ -44,10 +45,10 @@ AUTHENTICATOR = re.compile(
     r'<input[^>]*value="([^"]+)"[^>]*name="_authenticator"')
 
 
-def senaite(cluster, action, **kw):
-    """A command of the test-only view ``queue-test-senaite`` on the user client."""
+def senaite(cluster, action, part="client1", **kw):
+    """A command of the test-only view ``queue-test-senaite`` (on the user client)."""
     kw["action"] = action
-    response = cluster.http.post("{}/queue-test-senaite".format(cluster.site_url("client1")),
+    response = cluster.http.post("{}/queue-test-senaite".format(cluster.site_url(part)),
                                  data=json.dumps(kw), auth=cluster.auth, timeout=900,
                                  headers={"Content-Type": "application/json"})
     response.raise_for_status()
@@ -87,9 +88,13 @@ def press_assign(session, worksheet_url, uids):
     return elapsed
 
 
-def run(cluster, session, count, label, queued, timeout):
+def run(cluster, session, count, label, queued, timeout, profile=False):
     uids = new_analyses(cluster, count)
     worksheet = senaite(cluster, "worksheet")
+    parts = ["queue_server"] + cluster.consumers if queued else ["client1"]
+    parts = parts if profile else []
+    for part in parts:
+        senaite(cluster, "profile", part=part, command="start", paths=["/workflow_action"])
     done_before = cluster.status()["done"]
     start = time.time()
     request_seconds = press_assign(session, worksheet["url"], uids)
@@ -108,6 +113,9 @@ def run(cluster, session, count, label, queued, timeout):
     row["assigned"] = info["analyses"]
     print("  {label}: request {request:.2f} s, complete {complete:.1f} s, {tasks} tasks, "
           "{assigned} analyses assigned".format(**row))
+    for part in parts:
+        print("== {}: {} ==".format(label, part))
+        print(senaite(cluster, "profile", part=part, command="stop")["report"])
     sys.stdout.flush()
     return row
 
@@ -119,6 +127,10 @@ def main():
     parser.add_argument("--chunk-size", type=int, default=10)
     parser.add_argument("--timeout", type=int, default=1800)
     parser.add_argument("--keep", action="store_true", help="keep the cluster's folder")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the queue's requests of each queued run and the "
+                             "user's request of the first synchronous one (test-only switch, "
+                             "see senaite/queue/tests/profiling.py)")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-ws-")
@@ -137,16 +149,23 @@ def main():
 
         print("Assigning {} analyses to a worksheet ({} consumers, chunk size {}):".format(
             args.analyses, args.consumers, args.chunk_size))
-        senaite(cluster, "settings", values={"server": server, "default": args.chunk_size,
-                                             "min_seconds_task": 3})
+        # The synchronous run comes first and last: the machine's load drifts
+        senaite(cluster, "settings", values={"server": "", "default": args.chunk_size})
         rows.append(run(cluster, session, args.analyses,
-                        "queue, min. 3 s per task (default)", True, args.timeout))
+                        "no queue (Queue Server empty)", False, args.timeout, args.profile))
+        senaite(cluster, "settings", values={"server": server, "min_seconds_task": 3})
+        # Without a Queue Server the workers stopped: start them now, as the next clock tick
+        # would (ZServer's clock fires only every ~30 s when the process is idle)
+        cluster.kick_consumers()
+        rows.append(run(cluster, session, args.analyses,
+                        "queue, min. 3 s per task (default)", True, args.timeout,
+                        args.profile))
         senaite(cluster, "settings", values={"min_seconds_task": 0})
         rows.append(run(cluster, session, args.analyses,
-                        "queue, min. 0 s per task", True, args.timeout))
+                        "queue, min. 0 s per task", True, args.timeout, args.profile))
         senaite(cluster, "settings", values={"server": ""})
         rows.append(run(cluster, session, args.analyses,
-                        "no queue (Queue Server empty)", False, args.timeout))
+                        "no queue (Queue Server empty), again", False, args.timeout))
         session.close()
     finally:
         cluster.stop_all()
@@ -155,13 +174,19 @@ def main():
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    synchronous = [row["complete"] for row in rows if not row["tasks"]]
+    reference = sum(synchronous) / len(synchronous) if synchronous else None
     print()
-    print("| {:<38} | {:>11} | {:>18} | {:>19} | {:>5} |".format(
-        "run", "request (s)", "assigned by then", "all assigned (s)", "tasks"))
-    print("|{}|{}|{}|{}|{}|".format("-" * 40, "-" * 13, "-" * 20, "-" * 21, "-" * 7))
+    print("{} consumer(s); x sync: all assigned / mean of the synchronous runs ({:.1f} s)"
+          .format(args.consumers, reference or 0))
+    print("| {:<38} | {:>11} | {:>16} | {:>16} | {:>6} | {:>5} |".format(
+        "run", "request (s)", "assigned by then", "all assigned (s)", "x sync", "tasks"))
+    print("|{}|{}|{}|{}|{}|{}|".format("-" * 40, "-" * 13, "-" * 18, "-" * 18, "-" * 8,
+                                       "-" * 7))
     for row in rows:
-        print("| {label:<38} | {request:>11.2f} | {in_request:>18} | {complete:>19.1f} | "
-              "{tasks:>5} |".format(**row))
+        row["ratio"] = row["complete"] / reference if reference else float("nan")
+        print("| {label:<38} | {request:>11.2f} | {in_request:>16} | {complete:>16.1f} | "
+              "{ratio:>6.2f} | {tasks:>5} |".format(**row))
 
 
 if __name__ == "__main__":

@@ -6,10 +6,17 @@ import unittest
 from App.config import getConfiguration
 from senaite.queue.patches import zeo
 from senaite.queue.patches.zserver import restore_conflict_retries
+from senaite.queue.patches.zserver import set_global_request
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from ZEO.ClientStorage import ClientStorage
+from zope.component import getGlobalSiteManager
+from zope.globalrequest import clearRequest
+from zope.globalrequest import getRequest
+from zope.globalrequest import setRequest
 from zope.processlifetime import ProcessStarting
 from ZPublisher.HTTPRequest import HTTPRequest
+from ZPublisher.interfaces import IPubStart
+from ZPublisher.pubevents import PubStart
 
 
 class TestPatches(unittest.TestCase):
@@ -48,3 +55,30 @@ class TestConflictRetries(unittest.TestCase):
         self.config.max_conflict_retries = None
         restore_conflict_retries(ProcessStarting())
         self.assertEqual(HTTPRequest.retry_max_count, 0)
+
+
+class TestGlobalRequest(unittest.TestCase):
+    """ZPublisher's retry of a request is the global request."""
+
+    layer = SENAITE_QUEUE_TESTING
+
+    def test_subscribed_to_every_publication(self):
+        handlers = [registration.handler for registration in
+                    getGlobalSiteManager().registeredHandlers()
+                    if IPubStart in registration.required]
+        self.assertIn(set_global_request, handlers)
+
+    def tearDown(self):
+        clearRequest()
+
+    def test_a_retried_request_replaces_the_closed_one(self):
+        closed, retried = object(), object()
+        setRequest(closed)
+        set_global_request(PubStart(retried))
+        self.assertIs(getRequest(), retried)
+
+    def test_a_request_when_there_is_none(self):
+        clearRequest()
+        request = object()
+        set_global_request(PubStart(request))
+        self.assertIs(getRequest(), request)

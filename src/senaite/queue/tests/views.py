@@ -96,6 +96,19 @@ class SenaiteDataView(BrowserView):
     - ``analyses_info``: the review state of each analysis of ``uids``, and whether the
       queue works on it
     - ``settings``: set the queue's settings (``values``: name -> value)
+    - ``contacts``: ``count`` new contacts of the client ``client_uid`` (default: the lab's
+      client), named after ``tag``; their UIDs
+    - ``contacts_state``: of the contacts ``uids``: how many are active and inactive, and
+      who did the last "deactivate" of the inactive ones (user id -> count)
+    - ``activate``: activate the inactive contacts among ``uids``; how many
+    - ``queue_deactivate``: queue the deactivation of the contacts ``uids`` as one task of
+      the client ``client_uid`` (``api.add_action_task``), as the caller; its task uid
+    - ``clients``: ``count`` clients with ``contacts`` contacts each; their UIDs (made once)
+    - ``reindex_tasks``: queue ``count`` security re-index tasks of the clients
+      ``client_uids``, in turn (``api.add_reindex_obj_security_task``), as the caller
+    - ``profile``: ``command`` "start" or "stop" profiling this process's queue requests, and
+      those whose path contains one of ``paths`` (tests/profiling.py); "stop" answers the
+      report
     """
 
     def __call__(self):
@@ -198,3 +211,88 @@ class SenaiteDataView(BrowserView):
                 value = value.decode("utf-8")
             ploneapi.portal.set_registry_record("senaite.queue.{}".format(name), value)
         return values
+
+    def get_client_by_uid(self, client_uid=None):
+        from bika.lims import api as capi
+        return capi.get_object_by_uid(client_uid) if client_uid else self.get_client()
+
+    def do_contacts(self, count, client_uid=None, tag="Bench"):
+        from bika.lims import api as capi
+        client = self.get_client_by_uid(client_uid)
+        start = len(client.objectIds("Contact"))
+        uids = []
+        for index in range(start, start + count):
+            contact = capi.create(client, "Contact", Firstname=tag,
+                                  Surname="{:04d}".format(index))
+            uids.append(capi.get_uid(contact))
+        return {"uids": uids}
+
+    def do_contacts_state(self, uids):
+        from bika.lims import api as capi
+        counts = {"active": 0, "inactive": 0, "deactivated_by": {}}
+        for uid in uids:
+            obj = capi.get_object_by_uid(uid)
+            if capi.is_active(obj):
+                counts["active"] += 1
+                continue
+            counts["inactive"] += 1
+            actor = "?"
+            for entry in capi.get_review_history(obj, rev=True):
+                if entry.get("action") == "deactivate":
+                    actor = entry.get("actor") or "?"
+                    break
+            by = counts["deactivated_by"]
+            by[actor] = by.get(actor, 0) + 1
+        return counts
+
+    def do_activate(self, uids):
+        from bika.lims import api as capi
+        from bika.lims.workflow import doActionFor
+        count = 0
+        for uid in uids:
+            obj = capi.get_object_by_uid(uid)
+            if not capi.is_active(obj):
+                doActionFor(obj, "activate")
+                count += 1
+        return {"activated": count}
+
+    def do_queue_deactivate(self, uids, client_uid=None):
+        from bika.lims import api as capi
+        client = self.get_client_by_uid(client_uid)
+        task = api.add_action_task(uids, "deactivate", context=client)
+        return {"task_uid": task.task_uid if task else None, "url": capi.get_url(client)}
+
+    def do_clients(self, count=10, contacts=3):
+        from bika.lims import api as capi
+        portal = capi.get_portal()
+        clients = dict((client.getClientID(), client)
+                       for client in portal.clients.objectValues("Client"))
+        uids = []
+        for index in range(1, count + 1):
+            client_id = "BENCH-R{}".format(index)
+            client = clients.get(client_id)
+            if client is None:
+                client = capi.create(portal.clients, "Client", ClientID=client_id,
+                                     Name="Bench client {}".format(index))
+                for number in range(contacts):
+                    capi.create(client, "Contact", Firstname="Reindex",
+                                Surname="{:04d}".format(number))
+            uids.append(capi.get_uid(client))
+        return {"uids": uids}
+
+    def do_reindex_tasks(self, count, client_uids, **kw):
+        from bika.lims import api as capi
+        clients = [capi.get_object_by_uid(uid) for uid in client_uids]
+        task_uids = []
+        for index in range(count):
+            client = clients[index % len(clients)]
+            task = api.add_reindex_obj_security_task(client, **kw)
+            task_uids.append(task.task_uid if task else None)
+        return {"task_uids": task_uids}
+
+    def do_profile(self, command, paths=None):
+        from senaite.queue.tests import profiling
+        if command == "start":
+            profiling.start(paths)
+            return {"profiling": True}
+        return {"profiling": False, "report": profiling.stop()}
