@@ -265,7 +265,7 @@ class Logs(object):
         self.offsets = {}
 
     def path(self, part):
-        return self.cluster.log_path(part)
+        return self.cluster.event_log_path(part)
 
     def mark(self):
         self.offsets = dict((part, os.path.getsize(self.path(part))) for part in self.parts)

@@ -68,6 +68,9 @@ class Worker(threading.Thread):
         # Set (under the lock) when the worker has decided to take no more steps
         self.finished = False
         self.backoff = 0
+        # HTTP sessions by (site URL, user id), kept while the worker lives: no new
+        # connection per call
+        self.sessions = {}
 
     def tick(self, config, idle_limit):
         """Go on, with what the tick tells; False when the worker has finished already.
@@ -118,6 +121,8 @@ class Worker(threading.Thread):
                     logger.exception("{}: unexpected error".format(self.name))
                     self.wait_backoff()
         finally:
+            for session in self.sessions.values():
+                session.close()
             if connection.opened is not None:
                 connection.close()
             if self.stopping.is_set():
@@ -125,6 +130,21 @@ class Worker(threading.Thread):
             else:
                 logger.info("{} stopped: no tick for {:.0f} s".format(
                     self.name, self.idle_seconds()))
+
+    def session(self, site_url, secret, user_id):
+        """The worker's session that calls ``site_url`` as ``user_id`` with ``secret``."""
+        session = self.sessions.get((site_url, user_id))
+        if session is None:
+            session = QueueSession(site_url, secret, user_id)
+            self.sessions[(site_url, user_id)] = session
+        session.secret = secret
+        return session
+
+    def drop_session(self, site_url, user_id):
+        """Close the session, whose connection may be left in a bad state."""
+        session = self.sessions.pop((site_url, user_id), None)
+        if session is not None:
+            session.close()
 
     def step(self, connection, manager):
         """Pop and run tasks if the queue has work; else wait a little."""
@@ -139,16 +159,15 @@ class Worker(threading.Thread):
         if not work:
             self.stopping.wait(POLL_SECONDS)
             return
-        server = QueueSession(config.server_url, secret, config.user_id)
+        server = self.session(config.server_url, secret, config.user_id)
         try:
             task = server.post(protocol.POP, {"consumer_id": config.consumer_id})["task"]
         except QueueClientError as exc:
             logger.warning("{}: cannot pop from {}: {}".format(
                 self.name, config.server_url, exc))
+            self.drop_session(config.server_url, config.user_id)
             self.wait_backoff()
             return
-        finally:
-            server.close()
         if not task:
             # Queued tasks wait for their delay, a free slot or their path to be free
             self.wait_backoff()
@@ -184,13 +203,14 @@ class Worker(threading.Thread):
             payload["error_message"] = "Task has no user to run as"
             return self.report("fail", payload, secret, config, lease_end)
         started = time.time()
-        runner = QueueSession(config.site_url, secret, task["username"])
+        runner = self.session(config.site_url, secret, task["username"])
         try:
             runner.post(protocol.PROCESS, dict(payload, consumer_id=config.consumer_id),
                         timeout=task["max_seconds"])
         except QueueTimeoutError:
             # The request goes on in its ZServer thread, but commits nothing (see the
             # processor): the worker moves on
+            self.drop_session(config.site_url, task["username"])
             logger.warning("Task {} ({}) timed out after {} s".format(
                 task["task_uid"], task["name"], task["max_seconds"]))
             return self.report("timeout", payload, secret, config, lease_end)
@@ -202,8 +222,6 @@ class Worker(threading.Thread):
                 return self.report("conflict", payload, secret, config, lease_end)
             logger.warning("Task {} ({}) failed: {}".format(task["task_uid"], task["name"], exc))
             return self.report("fail", payload, secret, config, lease_end)
-        finally:
-            runner.close()
         logger.info("Task {} ({}, {} objects) processed in {:.2f} s".format(
             task["task_uid"], task["name"], len(task["uids"]), time.time() - started))
         return self.report("done", payload, secret, config, lease_end)
@@ -217,28 +235,25 @@ class Worker(threading.Thread):
         """
         if self.goes_on():
             payload = dict(payload, consumer_id=config.consumer_id)
-        server = QueueSession(config.server_url, secret, config.user_id)
+        server = self.session(config.server_url, secret, config.user_id)
         wait = POLL_SECONDS
-        try:
-            while True:
-                try:
-                    return server.post(protocol.SERVER + "/" + outcome, payload).get("next")
-                except QueueClientError as exc:
-                    if exc.status < 500:
-                        # Refused (e.g. a stale attempt): retrying changes nothing
-                        logger.warning("{} of task {} refused: {}".format(
-                            outcome, payload["task_uid"], exc))
-                        return None
-                    if time.time() + wait > lease_end or self.stopping.is_set():
-                        logger.warning("Cannot report {} of task {}, its lease ends: {}".format(
-                            outcome, payload["task_uid"], exc))
-                        return None
-                    logger.warning("Cannot report {} of task {} yet: {}".format(
+        while True:
+            try:
+                return server.post(protocol.SERVER + "/" + outcome, payload).get("next")
+            except QueueClientError as exc:
+                if exc.status < 500:
+                    # Refused (e.g. a stale attempt): retrying changes nothing
+                    logger.warning("{} of task {} refused: {}".format(
                         outcome, payload["task_uid"], exc))
-                    self.stopping.wait(wait)
-                    wait = min(MAX_BACKOFF_SECONDS, wait * 2)
-        finally:
-            server.close()
+                    return None
+                if time.time() + wait > lease_end or self.stopping.is_set():
+                    logger.warning("Cannot report {} of task {}, its lease ends: {}".format(
+                        outcome, payload["task_uid"], exc))
+                    return None
+                logger.warning("Cannot report {} of task {} yet: {}".format(
+                    outcome, payload["task_uid"], exc))
+                self.stopping.wait(wait)
+                wait = min(MAX_BACKOFF_SECONDS, wait * 2)
 
 
 def ensure_worker(db, queue_oid, config, idle_limit):

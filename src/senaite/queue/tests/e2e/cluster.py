@@ -123,9 +123,13 @@ class Cluster(object):
     def log_path(self, name):
         return os.path.join(self.workdir, "{}.out".format(name))
 
+    def event_log_path(self, part):
+        """The event log of the Zope process ``part``."""
+        return os.path.join(self.workdir, "var", "log", "{}.log".format(part))
+
     def log_text(self, part):
         """The event log of the Zope process ``part`` so far."""
-        with open(os.path.join(self.workdir, "var", "log", "{}.log".format(part))) as log:
+        with open(self.event_log_path(part)) as log:
             return log.read()
 
     def start(self, part, daemon=False):
