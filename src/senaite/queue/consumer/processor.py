@@ -14,15 +14,18 @@ from zope.component import queryAdapter
 
 
 def process_task(task, request):
-    """Run the task's adapter on its context for at least its ``min_seconds``.
+    """Run the task's adapter on its context for at least its ``min_seconds``; return the
+    seconds its consumer waits after the commit.
 
     While the minimum seconds last, the task goes on with its own rest when its adapter
-    supports it (``TaskAdapter.goes_on``), the setting allows it and the task has not just
-    lost a conflict; otherwise the transaction is held open for the rest of that time, so
-    that users' requests win conflicts. No new chunk starts after half of ``max_seconds``,
-    and a task whose lease has ended by the time it is done raises ``RouteError``, so that
-    nothing it did is committed. Raises ``RouteError`` when the task cannot run here; errors
-    of the adapter propagate.
+    supports it (``TaskAdapter.goes_on``) and the setting allows it; otherwise the
+    transaction is held open for the rest of that time, so that users' requests win
+    conflicts. A task that lost a conflict (``contended``, or a request ZPublisher runs
+    again) neither goes on nor holds: it commits at once, and its consumer waits out the
+    rest of the minimum seconds, so that it does not commit more often than it would have.
+    No new chunk starts after half of ``max_seconds``, and a task whose lease has ended by
+    the time it is done raises ``RouteError``, so that nothing it did is committed. Raises
+    ``RouteError`` when the task cannot run here; errors of the adapter propagate.
     """
     context = capi.get_object_by_uid(task.context_uid, None)
     if context is None:
@@ -35,8 +38,9 @@ def process_task(task, request):
     if capi.get_portal_type(context) == "Worksheet":
         request.set("ws_uid", capi.get_uid(context))
     started = time.time()
+    contended = bool(task.contended or task.conflicts or getattr(request, "retry_count", 0))
     going_on = None
-    if may_go_on(task, adapter):
+    if not contended and may_go_on(task, adapter):
         until = started + min(task.min_seconds, task.max_seconds / 2.0)
         going_on = GoingOn(until)
     request.set(GOING_ON_KEY, going_on)
@@ -48,16 +52,17 @@ def process_task(task, request):
     finally:
         request.set(GOING_ON_KEY, None)
     remaining = task.min_seconds - (time.time() - started)
-    if remaining > 0:
+    if remaining > 0 and not contended:
         time.sleep(remaining)
     # The worker gives the attempt up max_seconds after it asked for it, so not before the
     # lease ends: past that, the task may run again already, and this run commits nothing
     if time.time() >= (task.started or started) + task.max_seconds:
         raise RouteError(408, "Task {} ran past its {} s: nothing it did is kept".format(
             task.short_uid, task.max_seconds))
+    return max(0.0, task.min_seconds - (time.time() - started)) if contended else 0.0
 
 
 def may_go_on(task, adapter):
     """Whether the task may go on with its rest in the same transaction."""
-    return (task.min_seconds > 0 and not task.conflicts
+    return (task.min_seconds > 0
             and getattr(adapter, "goes_on", False) and settings.get_fill_min_seconds())

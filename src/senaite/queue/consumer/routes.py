@@ -90,7 +90,7 @@ def process(request, payload, task_uid=None):
         raise RouteError(403, "Task {} runs as {}, not as {}".format(
             task_uid, task.username, get_user_id()))
     try:
-        process_task(task, request)
+        wait = process_task(task, request)
         if not may_retry(request):
             transaction.commit()
     except TransientError as exc:
@@ -98,8 +98,9 @@ def process(request, payload, task_uid=None):
         answer = fail(request, 503, "")
         answer.update(conflict=True, message=describe_conflict(exc))
         return answer
+    # ``wait``: the seconds the consumer waits before its next task (see process_task)
     return summary("queue_consumer/process", payload,
-                   message="Processed: {}".format(task.short_uid))
+                   message="Processed: {}".format(task.short_uid), wait=round(wait, 3))
 
 
 class ConsumerRoutes(object):

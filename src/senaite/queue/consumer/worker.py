@@ -205,7 +205,7 @@ class Worker(threading.Thread):
         started = time.time()
         runner = self.session(config.site_url, secret, task["username"])
         try:
-            runner.post(protocol.PROCESS, dict(payload, consumer_id=config.consumer_id),
+            answer = runner.post(protocol.PROCESS, dict(payload, consumer_id=config.consumer_id),
                         timeout=task["max_seconds"])
         except QueueTimeoutError:
             # The request goes on in its ZServer thread, but commits nothing (see the
@@ -224,16 +224,23 @@ class Worker(threading.Thread):
             return self.report("fail", payload, secret, config, lease_end)
         logger.info("Task {} ({}, {} objects) processed in {:.2f} s".format(
             task["task_uid"], task["name"], len(task["uids"]), time.time() - started))
-        return self.report("done", payload, secret, config, lease_end)
+        wait = answer.get("wait") or 0
+        if wait <= 0:
+            return self.report("done", payload, secret, config, lease_end)
+        # A task that lost a conflict committed at once: keep the pace of its minimum
+        # seconds before taking the next task
+        self.report("done", payload, secret, config, lease_end, take_next=False)
+        self.stopping.wait(min(wait, task["min_seconds"]))
+        return None
 
-    def report(self, outcome, payload, secret, config, lease_end):
+    def report(self, outcome, payload, secret, config, lease_end, take_next=True):
         """Tell the server how the attempt ended; the next task it hands out, or None.
 
-        The server hands one out only while the worker goes on. While the server cannot be
+        The server hands one out only while the worker goes on and ``take_next``. While the server cannot be
         reached, keep trying until the lease ends: after that the server times the task out
         by itself, and a report would be refused anyway.
         """
-        if self.goes_on():
+        if take_next and self.goes_on():
             payload = dict(payload, consumer_id=config.consumer_id)
         server = self.session(config.server_url, secret, config.user_id)
         wait = POLL_SECONDS

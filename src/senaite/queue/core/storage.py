@@ -339,9 +339,9 @@ class TaskQueue(Persistent):
 
         Not a failure: ``retries`` are kept. The task is queued again after
         ``conflict_delay`` seconds with its chunk halved, down to one object,
-        and ``min_seconds`` 0: from now on it commits each chunk at once
-        (holding its transaction open would only make it lose again), and so
-        does its rest. At one object, that object moves to the end of
+        and ``contended``: from now on it commits each chunk at once (holding
+        its transaction open would only make it lose again), and so does its
+        rest, while ``min_seconds`` still paces its consumer. At one object, that object moves to the end of
         ``uids`` (and of ``slots``), so that one busy object does not hold
         back the others.
         After ``deadline`` seconds of conflicts in a row it fails for good,
@@ -370,7 +370,7 @@ class TaskQueue(Persistent):
             if slots and len(slots) == len(data["uids"]):
                 slots = list(slots[1:]) + [slots[0]]
         record.update(status=QUEUED, conflicts=conflicts, conflict_since=since,
-                      created=now, delay=conflict_delay(conflicts), min_seconds=0,
+                      created=now, delay=conflict_delay(conflicts), contended=True,
                       chunk_size=max(1, chunk_size // 2), uids=uids,
                       slots=slots, error_message=CONFLICT_MESSAGE.format(
                           conflicts, message))

@@ -123,9 +123,28 @@ class TestGoingOn(unittest.TestCase):
         self.queue.conflict(task.task_uid, task.attempt, "ConflictError on /x", now=time.time())
         task = self.queue.pop(CONSUMER, max_consumers=16, now=time.time() + 60)
         self.assertEqual(task.conflicts, 1)
-        process_task(task, self.request)
+        started = time.time()
+        wait = process_task(task, self.request)
         self.assertEqual(len(CHUNK_STARTS), 1)
         self.assertEqual(self.effects(), uids(1))
+        # nor does it hold its transaction: its consumer keeps the pace after the commit
+        self.assertLess(time.time() - started, 1)
+        self.assertGreater(wait, 0.5)
+        rest = self.rests()
+        self.assertEqual([(t.contended, t.min_seconds) for t in rest], [(True, 1)])
+
+    def test_not_when_the_publisher_runs_the_request_again(self):
+        task = self.leased(uids=uids(10))
+        self.request.retry_count = 1
+        try:
+            started = time.time()
+            wait = process_task(task, self.request)
+        finally:
+            self.request.retry_count = 0
+        self.assertLess(time.time() - started, 1)
+        self.assertGreater(wait, 0.5)
+        self.assertEqual(self.effects(), uids(2))
+        self.assertEqual([t.uids for t in self.rests()], [uids(10)[2:]])
 
     def test_setting_off(self):
         ploneapi.portal.set_registry_record("senaite.queue.fill_min_seconds", False)

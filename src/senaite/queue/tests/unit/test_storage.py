@@ -489,7 +489,7 @@ def test_conflict_requeues_without_spending_retries(queue):
     waiting = lose_conflict(queue, task.task_uid, 1, NOW + 2)
     assert waiting.status == "queued"
     assert (waiting.retries, waiting.chunk_size, waiting.conflicts) == (3, 2, 1)
-    assert waiting.min_seconds == 0
+    assert (waiting.min_seconds, waiting.contended) == (3, True)
     assert waiting.conflict_since == NOW + 2 and waiting.created == NOW + 2
     assert 1 <= waiting.delay <= 2
     assert waiting.uids == objs
