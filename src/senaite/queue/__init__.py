@@ -19,3 +19,9 @@ def initialize(context):
     from Products.PluggableAuthService.PluggableAuthService import registerMultiPlugin
     from senaite.queue.pasplugin import QueueAuthPlugin
     registerMultiPlugin(QueueAuthPlugin.meta_type)
+
+
+def is_installed():
+    """Whether senaite.queue is installed in the current site."""
+    from senaite.queue import api
+    return api.is_installed()

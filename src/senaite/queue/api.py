@@ -167,7 +167,13 @@ def add_task(name, context, **kw):
         kw.setdefault("action", name[len(ACTION_TASK_PREFIX):])
         kw.setdefault("uids", [capi.get_uid(context)])
         return add_task(GENERIC_ACTION_TASK, context, **kw)
-    task = new_task(name, context, **kw)
+    return add(new_task(name, context, **kw))
+
+
+def add(task):
+    """Queue a task made by ``new_task``; the added task, or None if ignored (its uid is
+    queued already, or it is ``unique`` and a task of its name and context is queued)."""
+    queue = _installed_queue()
     return _changed(queue.add(task, top_priority=settings.get_top_priority()))
 
 
@@ -253,6 +259,19 @@ def get_tasks_for(brain_object_uid, name=None, status=None):
     if queue is None:
         return []
     return queue.get_tasks_for(capi.get_uid(brain_object_uid), name=name, status=status)
+
+
+def get_uids(status=None):
+    """The UIDs of the objects the tasks with the given status(es) work on."""
+    queue = get_queue()
+    return queue.get_uids(status) if queue is not None else []
+
+
+def search(status=None, **query):
+    """Copies of the tasks (statuses as ``get_tasks``) whose fields equal every ``query``
+    value; ``uid`` matches the tasks that work on that object."""
+    queue = get_queue()
+    return queue.search(status, **query) if queue is not None else []
 
 
 def get_statistics(now=None):
@@ -354,6 +373,33 @@ def delete_task(task_uid, running=True):
             raise TaskStatusError(task_uid, RUNNING, "Task is running, it cannot be "
                                   "removed: {}".format(task_uid))
     return _changed(queue.delete(task_uid))
+
+
+def pop_task(consumer_id):
+    """Lease the next task to the consumer, in the caller's transaction; or None."""
+    queue = _installed_queue()
+    return _changed(queue.pop(consumer_id, max_consumers=settings.get_max_consumers()))
+
+
+def done_task(task_uid, attempt):
+    """The lease ``attempt`` of a running task is done: the task leaves the queue.
+    ``StaleAckError`` when the attempt is not the current one."""
+    return _changed(_installed_queue().done(task_uid, attempt))
+
+
+def fail_task(task_uid, attempt, error_message=None):
+    """The lease ``attempt`` of a running task failed: queued again or failed."""
+    return _changed(_installed_queue().fail(task_uid, attempt, error_message))
+
+
+def timeout_task(task_uid, attempt):
+    """The lease ``attempt`` of a running task timed out: as ``fail_task``."""
+    return _changed(_installed_queue().timeout(task_uid, attempt))
+
+
+def purge_tasks():
+    """Time out the running tasks whose lease expired; those tasks."""
+    return _changed(_installed_queue().purge())
 
 
 def get_secret(site=None):

@@ -3,7 +3,9 @@
 
 ``IListingViewAdapter`` subscribers of senaite.app.listing's listings, for the worksheets,
 a worksheet's analyses (and any other analyses listing, e.g. a sample's), the worksheet's
-"Add analyses" listing and the samples listings. A row is queued when a queued or running
+"Add analyses" listing, the samples listings and a sample's services ("Manage analyses").
+While the queue works on a worksheet itself, its analyses listing and its Add Blank, Add
+Control and Add Duplicate listings are locked. A row is queued when a queued or running
 task works on its object: one lookup in the queue's object index per row, no scan. For a
 sample, its analyses count too (one catalog query per sample row, only while the queue
 holds tasks). The queue's status is read once per request (``api.get_queued_lookup``). All
@@ -130,3 +132,35 @@ class QueuedSamplesAdapter(QueuedRowsAdapter):
             return True
         brains = capi.search({"getAncestorsUIDs": sample_uid}, ANALYSIS_CATALOG)
         return self.queued.any(brains)
+
+
+class QueuedSampleServicesAdapter(QueuedRowsAdapter):
+    """A sample's "Manage analyses" listing: its rows are analysis services."""
+
+    spinner_columns = ()
+
+
+class QueuedWorksheetLockAdapter(QueuedRowsAdapter):
+    """A worksheet's analyses listing and its Add Blank, Add Control and Add Duplicate
+    listings, while the queue works on the worksheet: nothing can be selected, and no row
+    edited (1.x's lock of these views).
+
+    Rows stay enabled, read-only: SENAITE's worksheet listing takes disabled rows for empty
+    slots.
+    """
+
+    spinner_columns = ()
+
+    def before_render(self):
+        if self.is_locked():
+            # analyses listings show the select column again when edits are allowed
+            self.listing.allow_edit = False
+            self.listing.show_select_column = False
+
+    def is_locked(self):
+        return bool(self.queued) and self.context in self.queued
+
+    def folder_item(self, obj, item, index):
+        if item and self.is_locked():
+            item["readonly"] = True
+            item["allow_edit"] = []

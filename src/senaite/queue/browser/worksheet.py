@@ -4,7 +4,7 @@
 With the queue, a template's routine analyses are queued for assignment instead of added in
 the request (see ``patches``), so the worksheet's layout may still be empty when these views
 look at it. They tell the user the analyses are on their way instead of "No analyses were
-added". They are registered for the content classes and the senaite.queue layer, so they
+added" (``worksheet_add`` as 1.x did: back to the worksheets listing). They are registered for the content classes and the senaite.queue layer, so they
 win over SENAITE's (registered for the interfaces and its own layer); without the queue
 they are SENAITE's views.
 """
@@ -50,12 +50,13 @@ class QueuedAddWorksheetView(AddWorksheetView):
             return self.redirect("{}/add_analyses".format(url))
 
         worksheet.applyWorksheetTemplate(template)
-        if api.is_queued(worksheet):
-            message = _(u"The analyses of worksheet ${id} are being added in background.",
-                        mapping={"id": capi.get_id(worksheet)})
-            return self.redirect("{}/manage_results".format(url), message)
         if worksheet.getLayout():
             return self.redirect("{}/manage_results".format(url))
+        if api.is_queued(worksheet):
+            # as 1.x: back to the worksheets, where the new one shows as queued
+            message = _(u"Analyses for ${id} have been queued",
+                        mapping={"id": capi.get_id(worksheet)})
+            return self.redirect(capi.get_url(self.context), message)
         return self.redirect("{}/add_analyses".format(url), _core("No analyses were added"))
 
     def redirect(self, url, message=None, level="info"):

@@ -299,6 +299,31 @@ class Task(object):
             return getattr(self, key)
         return self.extra.get(key, default)
 
+    # Read access as a mapping, as 1.x's dict-based tasks offered it
+    def keys(self):
+        """The names of the fields and extra keys."""
+        return list(FIELD_NAMES) + sorted(self.extra)
+
+    def __getitem__(self, key):
+        if key in FIELD_NAMES:
+            return getattr(self, key)
+        return self.extra[key]
+
+    def __contains__(self, key):
+        return key in FIELD_NAMES or key in self.extra
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return len(FIELD_NAMES) + len(self.extra)
+
+    def values(self):
+        return [self[key] for key in self.keys()]
+
+    def items(self):
+        return [(key, self[key]) for key in self.keys()]
+
     @property
     def short_uid(self):
         return self.task_uid[:9]

@@ -80,13 +80,14 @@ def as_dict(payload):
 
 
 def get_task_uid(payload, value=None):
-    """The task uid of the path (``value``) or of the payload key ``task_uid``."""
+    """The task uid of the path (``value``) or of the payload key ``task_uid``; 412 (as
+    1.x answered) when it is missing or not a task uid."""
     if value is None:
         value = as_dict(payload).get("task_uid")
     if value is None:
-        raise RouteError(400, "Missing 'task_uid'")
+        raise RouteError(412, "Missing 'task_uid'")
     if not is_uid(value, allow_portal=False):
-        raise RouteError(400, "Invalid task uid: {}".format(shorten(value)))
+        raise RouteError(412, "Invalid task uid: {}".format(shorten(value)))
     return str(value)
 
 

@@ -54,6 +54,8 @@ MANAGER_KEYS = ("ghost", "created", "max_seconds", "retries")
 IGNORED_KEYS = RUNTIME_FIELDS + ("__zeo", )
 # Names of api.add_task's own arguments: not task fields
 RESERVED_KEYS = ("context", )
+# What every task sent to ``add`` names (1.x answers 406 without them)
+REQUIRED_KEYS = ("name", "context_uid", "context_path")
 # Numbers a task field may hold (JSON's exactly representable integers): larger ones overflow
 # the engine's float arithmetic (created + delay, now + max_seconds)
 MAX_NUMBER = 2 ** 53
@@ -160,13 +162,17 @@ def task_from_payload(data):
         if key in data:
             raise RouteError(400, "'{}' is not a task field".format(key))
     check_numbers(data)
+    missing = [key for key in REQUIRED_KEYS if data.get(key) in (None, "")]
+    if missing:
+        raise RouteError(406, "No valid task(s): missing {}".format(
+            ", ".join("'{}'".format(key) for key in missing)))
     name = get_text(data, "name", required=True, max_length=200)
     context_uid = get_object_uid(data, "context_uid")
     context = capi.get_object_by_uid(context_uid, None)
     if context is None:
         raise RouteError(400, "No object with context_uid {}".format(context_uid))
-    path = data.pop("context_path", None)
-    if path is not None and path != capi.get_path(context):
+    path = data.pop("context_path")
+    if path != capi.get_path(context):
         raise RouteError(400, "context_path {} is not the path of {}".format(
             shorten(path), context_uid))
     if not may_run_as_others():
@@ -188,16 +194,19 @@ def add(request, payload):
     items = payload if isinstance(payload, list) else [payload]
     if not items or len(items) > MAX_TASKS_PER_ADD:
         raise RouteError(400, "Send between 1 and {} tasks".format(MAX_TASKS_PER_ADD))
-    added = []
+    answered = []
+    ignored = 0
     for name, context, fields in [task_from_payload(item) for item in items]:
         try:
             task = api.add_task(name, context, **fields)
+            if task is None:
+                # as 1.x: a task ignored (a duplicate) is answered as it was sent
+                ignored += 1
+                task = api.new_task(name, context, **fields)
         except ValueError as exc:
             raise RouteError(406, "No valid task(s): {}".format(exc))
-        if task is not None:
-            added.append(task)
-    return tasks_summary("queue_server/add", as_dict(items[0]), added,
-                         ignored=len(items) - len(added))
+        answered.append(task)
+    return tasks_summary("queue_server/add", as_dict(items[0]), answered, ignored=ignored)
 
 
 @route(protocol.POP, methods=POST, permission=ManageBika, token=True, writes=True)
@@ -266,13 +275,17 @@ def timeout(request, payload):
                        lambda queue, uid, attempt: queue.timeout(uid, attempt))
 
 
-@route("queue_server/requeue", ("queue_server/requeue/<string:task_uid>", "requeue_task"),
-       methods=POST, permission=ManageQueue, writes=True)
 def requeue(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     task = api.requeue_task(task_uid)
     return summary("queue_server/requeue", payload,
                    message="Task re-queued: {}".format(task_uid), task=task_info(task))
+
+
+route("queue_server/requeue", methods=POST, permission=ManageQueue, writes=True)(requeue)
+# As 1.x, also a GET; still a write, so no cross-site request can make it (``check_write``)
+route(("queue_server/requeue/<string:task_uid>", "requeue_task"), methods=("GET", "POST"),
+      permission=ManageQueue, writes=True)(requeue)
 
 
 @route("queue_server/delete", methods=POST, permission=ManageQueue, writes=True)

@@ -139,11 +139,9 @@ class TestTranslations(unittest.TestCase):
     def test_spanish(self):
         self.assertEqual(translate("Queue Monitor", domain="senaite.queue",
                                    target_language="es"), "Monitor de la cola")
-        message = _("The analyses of worksheet ${id} are being added in background.",
-                    mapping={"id": "WS-0001"})
+        message = _("Analyses for ${id} have been queued", mapping={"id": "WS-0001"})
         self.assertEqual(translate(message, target_language="es"),
-                         "Los análisis de la hoja de trabajo WS-0001 se están añadiendo en "
-                         "segundo plano.")
+                         "Los análisis de WS-0001 se han puesto en cola")
 
     def test_czech_and_chinese(self):
         self.assertEqual(translate(_("Queued"), target_language="cs"), "Ve frontě")

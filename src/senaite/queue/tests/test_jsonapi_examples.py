@@ -198,6 +198,7 @@ class TestJSONAPIExamples(RouteTestCase):
         self.example("add", "POST", "queue_server/add", {
             "name": "queue_test_record",
             "context_uid": "0",
+            "context_path": "/plone",
             "uids": SAMPLE_UIDS[:2],
             "priority": 20,
         }, user="labmanager")
@@ -251,7 +252,7 @@ class TestJSONAPIExamples(RouteTestCase):
 
     def test_error(self):
         self.example("error", "POST", "queue_server/requeue", {"task_uid": "not-a-uid"},
-                     user="labmanager", status=400)
+                     user="labmanager", status=412)
 
     def test_unknown(self):
         self.example("unknown", "GET", "queue_server/tasks/queued/today", user="labmanager",

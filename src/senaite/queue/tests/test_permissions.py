@@ -105,7 +105,8 @@ class TestRoutes(PermissionTestCase):
         for user in USERS:
             before = self.snapshot()
             response = self.call("POST", "queue_server/add", {
-                "name": "queue_test_record", "context_uid": "0"}, user=user)
+                "name": "queue_test_record", "context_uid": "0",
+                "context_path": "/plone"}, user=user)
             if user is ANONYMOUS:
                 self.assertRefused(before, response, 401)
                 continue
@@ -269,7 +270,7 @@ class TestNoPrivilegeEscalation(RouteTestCase):
     """A task runs as its user: the payload cannot choose who that is."""
 
     def add(self, payload, user):
-        payload = dict(payload, name="queue_test_record", context_uid="0")
+        payload = dict(payload, name="queue_test_record", context_uid="0", context_path="/plone")
         data = self.assertOK(self.call("POST", "queue_server/add", payload, user=user))
         return self.queue.get_task(data["items"][0]["task_uid"])
 
@@ -281,7 +282,8 @@ class TestNoPrivilegeEscalation(RouteTestCase):
 
     def test_username_of_a_token_caller(self):
         data = self.assertOK(self.call("POST", "queue_server/add", {
-            "name": "queue_test_record", "context_uid": "0", "username": "admin"},
+            "name": "queue_test_record", "context_uid": "0",
+            "context_path": "/plone", "username": "admin"},
             token_user="labclerk"))
         self.assertEqual(data["items"][0]["username"], "labclerk")
 
@@ -294,7 +296,8 @@ class TestNoPrivilegeEscalation(RouteTestCase):
         task = self.add({}, "sitemanager")
         self.assertEqual(task.username, "sitemanager")
         response = self.http.post(self.url("queue_server/add"), json={
-            "name": "queue_test_record", "context_uid": "0", "username": "labclerk"},
+            "name": "queue_test_record", "context_uid": "0",
+            "context_path": "/plone", "username": "labclerk"},
             auth=(SITE_OWNER_NAME, SITE_OWNER_PASSWORD))
         data = self.assertOK(response)
         self.assertEqual(data["items"][0]["username"], "labclerk")
@@ -304,7 +307,8 @@ class TestNoPrivilegeEscalation(RouteTestCase):
         for key, value in (("ghost", True), ("created", 1000.0), ("max_seconds", 100000),
                            ("retries", 10)):
             before = self.snapshot()
-            payload = {"name": "queue_test_record", "context_uid": "0", key: value}
+            payload = {"name": "queue_test_record", "context_uid": "0",
+            "context_path": "/plone", key: value}
             response = self.call("POST", "queue_server/add", payload, user="labclerk")
             self.assertRefused(before, response, 403, "Only Managers may set '{}'".format(key))
 

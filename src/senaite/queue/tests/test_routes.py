@@ -301,11 +301,11 @@ class TestGetTask(RouteTestCase):
         task = self.add_task()
         before = self.snapshot()
         cases = [
-            ("GET", "queue_server/{}".format(task.task_uid.upper()), None, "labmanager", 400,
+            ("GET", "queue_server/{}".format(task.task_uid.upper()), None, "labmanager", 412,
              "Invalid task uid"),
-            ("GET", "queue_server/{}".format(task.task_uid[:-1]), None, "labmanager", 400,
+            ("GET", "queue_server/{}".format(task.task_uid[:-1]), None, "labmanager", 412,
              "Invalid task uid"),
-            ("GET", "queue_server/0", None, "labmanager", 400, "Invalid task uid"),
+            ("GET", "queue_server/0", None, "labmanager", 412, "Invalid task uid"),
             ("GET", "queue_server/{}".format(UNKNOWN_UID), None, "labmanager", 404,
              "Task not found"),
             ("GET", "queue_server/{}".format(task.task_uid), None, None, 401, None),
@@ -360,17 +360,17 @@ class TestAdd(RouteTestCase):
         self.assertEqual(self.queue.counts()["queued"], 2)
 
     def test_add_unique_duplicate_is_ignored(self):
-        self.add_task(unique=True)
-        data = self.assertOK(self.call("POST", "queue_server/add", self.payload(unique=True),
-                                       user="labmanager"))
-        self.assertEqual((data["count"], data["ignored"]), (0, 1))
-        self.assertEqual(self.queue.counts()["queued"], 1)
-
-    def test_add_without_context_path(self):
-        data = self.assertOK(self.call("POST", "queue_server/add", {
-            "name": "queue_test_record", "context_uid": "0"}, user="analyst"))
-        task = self.queue.get_task(data["items"][0]["task_uid"])
-        self.assertEqual(task.context_path, "/plone")
+        """As 1.x, the answer holds every task sent, also one that was ignored."""
+        queued = self.add_task(unique=True)
+        data = self.assertOK(self.call("POST", "queue_server/add", [
+            self.payload(unique=True), self.payload()], user="labmanager"))
+        self.assertEqual((data["count"], data["ignored"]), (2, 1))
+        ignored, added = data["items"]
+        self.assertEqual((ignored["name"], ignored["status"]), ("queue_test_record", None))
+        self.assertNotEqual(ignored["task_uid"], queued.task_uid)
+        self.assertIsNone(self.queue.get_task(ignored["task_uid"]))
+        self.assertEqual(added["status"], "queued")
+        self.assertEqual(self.queue.counts()["queued"], 2)
 
     def test_add_action_task(self):
         """A task_action_<action> without an adapter of its own is a generic action task, if
@@ -403,10 +403,12 @@ class TestAdd(RouteTestCase):
             ([], 400, "Send between 1 and 500 tasks"),
             (too_many, 400, "Send between 1 and 500 tasks"),
             ([self.payload(), "task"], 400, "A task must be a JSON object"),
-            (self.payload(name=None), 400, "Missing 'name'"),
+            (self.payload(name=None), 406, "No valid task(s): missing 'name'"),
             (self.payload(name=["queue_test_record"]), 400, "'name' must be a string"),
             (self.payload(name="x" * 201), 400, "longer than"),
-            (self.payload(context_uid=None), 400, "Missing 'context_uid'"),
+            (self.payload(context_uid=None), 406, "No valid task(s): missing 'context_uid'"),
+            (self.payload(context_path=None), 406, "No valid task(s): missing 'context_path'"),
+            ({"name": "queue_test_record"}, 406, "missing 'context_uid', 'context_path'"),
             (self.payload(context_uid="nope"), 400, "Invalid object uid"),
             (self.payload(context_uid=UNKNOWN_UID), 400, "No object with context_uid"),
             (self.payload(context_path="/plone/clients"), 400, "is not the path of"),
@@ -565,9 +567,9 @@ class AckTests(object):
         task = self.lease()
         before = self.snapshot()
         cases = [
-            ({"attempt": 1}, 400, "Missing 'task_uid'"),
-            ({"task_uid": "nope", "attempt": 1}, 400, "Invalid task uid"),
-            ({"task_uid": 5, "attempt": 1}, 400, "Invalid task uid"),
+            ({"attempt": 1}, 412, "Missing 'task_uid'"),
+            ({"task_uid": "nope", "attempt": 1}, 412, "Invalid task uid"),
+            ({"task_uid": 5, "attempt": 1}, 412, "Invalid task uid"),
             ({"task_uid": task.task_uid}, 400, "'attempt' must be a positive integer"),
             ({"task_uid": task.task_uid, "attempt": 0}, 400, "'attempt'"),
             ({"task_uid": task.task_uid, "attempt": "1"}, 400, "'attempt'"),
@@ -700,6 +702,14 @@ class TestRequeue(RouteTestCase):
         self.assertEqual(data["task"]["task_uid"], failed.task_uid)
         self.assertEqual(self.queue.get_task(failed.task_uid).status, "queued")
 
+    def test_requeue_path_get(self):
+        """As 1.x, requeue/<task_uid> answers a GET too (a script's, with a JSON body)."""
+        failed = self.failed_task()
+        data = self.assertOK(self.call("GET", "queue_server/requeue/{}".format(
+            failed.task_uid), {}, user="labmanager"))
+        self.assertEqual(data["message"], "Task re-queued: {}".format(failed.task_uid))
+        self.assertEqual(self.queue.get_task(failed.task_uid).status, "queued")
+
     def test_requeue_queued_resets_retries(self):
         task = self.add_task(retries=0)
         self.assertOK(self.call("POST", "queue_server/requeue", {"task_uid": task.task_uid},
@@ -711,10 +721,10 @@ class TestRequeue(RouteTestCase):
         failed = self.failed_task()
         before = self.snapshot()
         cases = [
-            ("POST", "queue_server/requeue", {}, "labmanager", 400, "Missing 'task_uid'"),
-            ("POST", "queue_server/requeue", {"task_uid": "x"}, "labmanager", 400,
+            ("POST", "queue_server/requeue", {}, "labmanager", 412, "Missing 'task_uid'"),
+            ("POST", "queue_server/requeue", {"task_uid": "x"}, "labmanager", 412,
              "Invalid task uid"),
-            ("POST", "queue_server/requeue/nope", {}, "labmanager", 400, "Invalid task uid"),
+            ("POST", "queue_server/requeue/nope", {}, "labmanager", 412, "Invalid task uid"),
             ("POST", "queue_server/requeue", {"task_uid": UNKNOWN_UID}, "labmanager", 404,
              "Task not found"),
             ("POST", "queue_server/requeue/{}".format(UNKNOWN_UID), {}, "labmanager", 404,
@@ -731,13 +741,17 @@ class TestRequeue(RouteTestCase):
             ("POST", "queue_server/requeue", {"task_uid": failed.task_uid}, "labclerk",
              403, "Manage queue"),
             ("GET", "queue_server/requeue", None, "labmanager", 405, "use POST"),
-            ("GET", "queue_server/requeue/{}".format(failed.task_uid), None, "labmanager",
-             405, "use POST"),
+            ("PUT", "queue_server/requeue/{}".format(failed.task_uid), None, "labmanager",
+             405, "use GET or POST"),
         ]
         for method, route, payload, user, status, detail in cases:
             response = self.call(method, route, payload, user=user)
             self.assertRefused(before, response, status, detail)
         response = self.call("POST", "queue_server/requeue", data={"task_uid": failed.task_uid},
+                             user="labmanager")
+        self.assertRefused(before, response, 403, "CSRF")
+        # a GET that a browser could be tricked into sending (a link, an image)
+        response = self.call("GET", "queue_server/requeue/{}".format(failed.task_uid),
                              user="labmanager")
         self.assertRefused(before, response, 403, "CSRF")
         response = self.call("POST", "queue_server/requeue", data=OVERSIZED, user="labmanager",
@@ -766,8 +780,8 @@ class TestDelete(RouteTestCase):
         task = self.add_task()
         before = self.snapshot()
         cases = [
-            ("POST", {}, "labmanager", 400, "Missing 'task_uid'"),
-            ("POST", {"task_uid": [task.task_uid]}, "labmanager", 400, "Invalid task uid"),
+            ("POST", {}, "labmanager", 412, "Missing 'task_uid'"),
+            ("POST", {"task_uid": [task.task_uid]}, "labmanager", 412, "Invalid task uid"),
             ("POST", [task.task_uid], "labmanager", 400, "JSON object"),
             ("POST", {"task_uid": UNKNOWN_UID}, "labmanager", 404, "Task not found"),
             ("POST", {"task_uid": task.task_uid}, None, 401, None),
@@ -855,8 +869,8 @@ class TestNotAQueueServer(RouteTestCase):
         ("GET", "queue_server/uids", None, "labmanager"),
         ("GET", "queue_server/uids/queued", None, "labmanager"),
         ("POST", "queue_server/search", {"uid": "0"}, "labmanager"),
-        ("POST", "queue_server/add", {"name": "queue_test_record", "context_uid": "0"},
-         "labmanager"),
+        ("POST", "queue_server/add", {"name": "queue_test_record", "context_uid": "0",
+                                      "context_path": "/plone"}, "labmanager"),
         ("POST", "queue_server/pop", {"consumer_id": CONSUMER}, "token"),
         ("POST", "queue_server/done", "ack", "token"),
         ("POST", "queue_server/fail", "ack", "token"),

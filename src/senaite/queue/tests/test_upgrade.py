@@ -3,6 +3,12 @@
 
 import unittest
 
+import transaction
+from bika.lims import api as capi
+from persistent import Persistent
+from persistent.list import PersistentList
+from persistent.mapping import PersistentMapping
+
 from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
@@ -10,13 +16,23 @@ from plone.registry import Record
 from plone.registry import field
 from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
 from senaite.queue import PAS_PLUGIN_ID
+from senaite.queue import api
+from senaite.queue.interfaces import IQueueDispatcher
+from senaite.queue.interfaces import IQueued
 from senaite.queue.interfaces import ITaskQueue
 from senaite.queue.pasplugin import QueueAuthPlugin
 from senaite.queue.permissions import ManageQueue
 from senaite.queue.setuphandlers import uninstall_pas_plugin
 from senaite.queue.setuphandlers import uninstall_queue
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
+from senaite.queue.tests.utils import Lab
+from senaite.queue.tests.utils import disable_queue
+from senaite.queue.tests.utils import enable_queue
+from senaite.queue.tests.utils import process_all
+from zope.annotation.interfaces import IAnnotations
 from zope.component import queryUtility
+from zope.interface import alsoProvides
+from zope.interface import implementer
 
 PROFILE = "senaite.queue:default"
 
@@ -48,11 +64,12 @@ class TestUpgradeFrom1x(unittest.TestCase):
 
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
-        self.assertEqual([step["dest"] for step in steps], [("20000", ), ("20001", )])
+        self.assertEqual([step["dest"] for step in steps],
+                         [("20000", ), ("20001", ), ("20002", )])
 
     def test_upgrade(self):
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20001", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
         registry = ploneapi.portal.get_tool("portal_registry")
         self.assertNotIn("senaite.queue.auth_key", registry.records)
         self.assertNotIn(PAS_PLUGIN_ID, self.root_acl.objectIds())
@@ -89,12 +106,12 @@ class TestUpgradeManageQueue(unittest.TestCase):
 
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
-        self.assertEqual([step["dest"] for step in steps], [("20001", )])
+        self.assertEqual([step["dest"] for step in steps], [("20001", ), ("20002", )])
 
     def test_upgrade(self):
         self.assertEqual(granted(self.portal, ManageQueue), (["Manager"], True))
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20001", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
         self.assertEqual(granted(self.portal, ManageQueue),
                          (["LabManager", "Manager", "Site Administrator"], False))
 
@@ -109,3 +126,119 @@ class TestUpgradeManageQueue(unittest.TestCase):
         self.assertEqual(registry["senaite.queue.max_seconds_conflicts"], 600)
         self.assertEqual(registry["senaite.queue.fill_min_seconds"], True)
         self.assertEqual(registry["senaite.queue.max_retries"], 7)
+
+
+@implementer(IQueueDispatcher)
+class LegacyDispatcher(Persistent):
+    """Stands for the local utility of senaite.queue 1.0.1."""
+
+
+class TestUpgradeFrom101(unittest.TestCase):
+    """A site that ran senaite.queue 1.0.1 and then 1.x upgrades from the Upgrades tab of
+    portal_setup, and nothing of either is left."""
+
+    layer = SENAITE_QUEUE_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        self.request = self.layer["request"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager", "LabManager"])
+        self.setup = ploneapi.portal.get_tool("portal_setup")
+        self.root_acl = self.portal.getPhysicalRoot().acl_users
+        disable_queue()
+        lab = Lab(self.portal)
+        self.sample = lab.sample()
+        self.analyses = self.sample.getAnalyses(full_objects=True)
+        self.worksheet = lab.worksheet()
+        self.worksheet.addAnalyses(self.analyses[:2])
+        self.make_1x_site()
+
+    def make_1x_site(self):
+        """The state REFERENCE.md describes: 1.x's registry key and root PAS plugin, the
+        queue 1.0.1 kept in bika_setup and its markers, its local utility; no persistent
+        queue; profile version 10301."""
+        registry = ploneapi.portal.get_tool("portal_registry")
+        registry.records["senaite.queue.auth_key"] = Record(
+            field.TextLine(title=u"Auth key"), u"MQ8AnyYJ0fwxDC40l6Avx2o3cPWrp3bC6bPzAaJO4tg=")
+        self.root_acl._setObject(PAS_PLUGIN_ID, QueueAuthPlugin())
+        self.root_acl.plugins.activatePlugin(IExtractionPlugin, PAS_PLUGIN_ID)
+        uninstall_pas_plugin(self.portal)
+        uninstall_queue(self.portal)
+        capi.get_portal().getSiteManager().registerUtility(LegacyDispatcher(), IQueueDispatcher)
+        # the worksheet and the sample marked and indexed; the third analysis marked, but
+        # known only from the storage's tasks; the worksheet's analyses marked through it
+        for obj in (self.worksheet, self.sample, self.analyses[2]):
+            alsoProvides(obj, IQueued)
+        for obj in (self.worksheet, self.sample):
+            obj.reindexObject(idxs=["object_provides"])
+        for analysis in self.analyses[:2]:
+            alsoProvides(analysis, IQueued)
+        task = PersistentMapping(name="task_assign_analyses",
+                                 context_uid=capi.get_uid(self.worksheet),
+                                 uids=PersistentList([capi.get_uid(self.analyses[2])]))
+        annotations = IAnnotations(self.portal.bika_setup)
+        annotations["senaite.queue.main.storage"] = PersistentMapping(
+            tasks=PersistentList([task]), failed=PersistentList(), current=None,
+            processed=None, statistics=PersistentMapping(), locked=PersistentList(
+                [capi.get_uid(self.sample)]))
+        annotations["senaite.queue.main.storage.tasks"] = PersistentMapping(
+            tasks=PersistentList([dict(task)]))
+        self.setup.setLastVersionForProfile(PROFILE, "10301")
+        transaction.commit()
+
+    def tearDown(self):
+        if PAS_PLUGIN_ID in self.root_acl.objectIds():
+            self.root_acl.plugins.removePluginById(PAS_PLUGIN_ID)
+            self.root_acl._delObject(PAS_PLUGIN_ID)
+        site_manager = self.portal.getSiteManager()
+        if site_manager.queryUtility(IQueueDispatcher) is not None:
+            site_manager.unregisterUtility(provided=IQueueDispatcher)
+        transaction.commit()
+
+    def upgrade_from_the_upgrades_tab(self):
+        """What the Upgrades tab of portal_setup posts: every step listed, run."""
+        steps = [step["id"] for step in self.setup.listUpgrades(PROFILE)]
+        self.assertEqual(len(steps), 3)
+        self.request.form.update(profile_id=PROFILE, upgrades=steps)
+        self.setup.manage_doUpgrades(self.request)
+        transaction.commit()
+
+    def test_nothing_is_left(self):
+        self.upgrade_from_the_upgrades_tab()
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
+        self.assertEqual(self.setup.listUpgrades(PROFILE), [])
+        registry = ploneapi.portal.get_tool("portal_registry")
+        self.assertNotIn("senaite.queue.auth_key", registry.records)
+        self.assertNotIn(PAS_PLUGIN_ID, self.root_acl.objectIds())
+        self.assertNotIn(PAS_PLUGIN_ID, self.root_acl.plugins.listPluginIds(IExtractionPlugin))
+        annotations = IAnnotations(self.portal.bika_setup)
+        self.assertEqual([key for key in annotations.keys()
+                          if key.startswith("senaite.queue.main")], [])
+        for obj in [self.worksheet, self.sample] + list(self.analyses):
+            self.assertFalse(IQueued.providedBy(obj), obj)
+        for catalog in ("senaite_catalog", "senaite_catalog_sample",
+                        "senaite_catalog_worksheet", "senaite_catalog_analysis",
+                        "portal_catalog"):
+            brains = capi.get_tool(catalog)(object_provides=IQueued.__identifier__)
+            self.assertEqual(len(brains), 0, catalog)
+        site_manager = self.portal.getSiteManager()
+        self.assertIsNone(site_manager.queryUtility(IQueueDispatcher))
+        self.assertEqual([reg for reg in site_manager.registeredUtilities()
+                          if reg.provided is IQueueDispatcher], [])
+        configlet = ploneapi.portal.get_tool("portal_controlpanel").getActionObject(
+            "Products/senaite.queue")
+        self.assertIn("++resource++senaite.queue.static/icon.png",
+                      configlet.getIconExpression())
+
+    def test_the_queue_works(self):
+        self.upgrade_from_the_upgrades_tab()
+        self.assertIsNotNone(queryUtility(ITaskQueue))
+        enable_queue(chunk_size=5)
+        self.request["ws_uid"] = capi.get_uid(self.worksheet)
+        task = api.add_assign_task(self.worksheet, self.analyses[2:])
+        transaction.commit()
+        self.assertTrue(api.is_queued(self.analyses[2]))
+        process_all()
+        self.assertTrue(api.get_queue().is_empty())
+        self.assertEqual(len(self.worksheet.getAnalyses()), len(self.analyses))
+        self.assertIsNone(api.get_task(task.task_uid))

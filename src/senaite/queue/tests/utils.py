@@ -19,6 +19,7 @@ from senaite.queue.consumer.processor import process_task
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from plone.browserlayer.layer import mark_layer
 from zope.interface import alsoProvides
+from zope.annotation.interfaces import IAnnotations
 from zope.traversing.interfaces import BeforeTraverseEvent
 
 CONSUMER = "http://consumer:1"
@@ -206,7 +207,16 @@ def states(objects):
 def listing_items(name, context):
     """The rows of the listing view ``name`` of the context, as the listing's ajax call
     gets them."""
-    view = capi.get_view(name, context=context, request=capi.get_request())
+    view = listing_view(name, context)
+    return [item for item in view.folderitems() if item.get("uid")]
+
+
+def listing_view(name, context):
+    """The listing view ``name`` of the context, ready to give its rows, as a new request
+    gets it: without what views memoized on the request (e.g. their listing adapters)."""
+    request = capi.get_request()
+    IAnnotations(request).pop("plone.memoize", None)
+    view = capi.get_view(name, context=context, request=request)
     # what ListingView.__call__ sets up before rendering
     view.portal = capi.get_portal()
     view.mtool = capi.get_tool("portal_membership")
@@ -215,7 +225,7 @@ def listing_items(name, context):
     view.translate = context.translate
     view.update()
     view.before_render()
-    return [item for item in view.folderitems() if item.get("uid")]
+    return view
 
 
 def text(html):

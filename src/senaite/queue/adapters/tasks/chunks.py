@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 """Splitting the work of a task into the chunk it processes now and the rest."""
 
+from senaite.queue import settings
+
 
 def get_chunks(items, chunk_size):
     """``[first, rest]``: the first ``chunk_size`` items and the others.
@@ -15,7 +17,10 @@ def get_chunks(items, chunk_size):
 
 def get_chunks_for(task, items=None):
     """``get_chunks`` of ``items`` (the task's ``uids`` by default), with the task's own
-    chunk size."""
+    chunk size; the setting's when the task (a mapping) has none."""
     if items is None:
-        items = task.uids
-    return get_chunks(items, task.chunk_size)
+        items = task.get("uids")
+    chunk_size = task.get("chunk_size")
+    if chunk_size is None:
+        chunk_size = settings.get_chunk_size()
+    return get_chunks(items, chunk_size)

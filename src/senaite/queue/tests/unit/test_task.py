@@ -202,3 +202,20 @@ def test_round_trip_property(name, uids, priority, retries, chunk_size,
                 retries=retries, chunk_size=chunk_size, created=created,
                 **dict((six.ensure_str(k), v) for k, v in extra.items()))
     assert Task.from_dict(json.loads(json.dumps(task.to_dict()))) == task
+
+
+def test_a_task_reads_as_a_mapping():
+    task = new_task(uids=[uid(1)], ghost=True, note="mine")
+    assert task["uids"] == [uid(1)]
+    assert task["note"] == "mine"
+    assert task.get("ghost") is True
+    assert "delay" in task and "note" in task
+    assert "nothing" not in task
+    with pytest.raises(KeyError):
+        task["nothing"]
+    data = dict(task)
+    assert data == task.to_dict()
+    assert sorted(task) == sorted(data)
+    assert len(task) == len(data)
+    assert dict(task.items()) == data
+    assert sorted(task.values(), key=repr) == sorted(data.values(), key=repr)
