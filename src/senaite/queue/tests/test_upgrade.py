@@ -48,11 +48,12 @@ class TestUpgradeFrom1x(unittest.TestCase):
 
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
-        self.assertEqual([step["dest"] for step in steps], [("20000", ), ("20001", )])
+        self.assertEqual([step["dest"] for step in steps],
+                         [("20000", ), ("20001", ), ("20002", )])
 
     def test_upgrade(self):
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20001", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
         registry = ploneapi.portal.get_tool("portal_registry")
         self.assertNotIn("senaite.queue.auth_key", registry.records)
         self.assertNotIn(PAS_PLUGIN_ID, self.root_acl.objectIds())
@@ -89,12 +90,12 @@ class TestUpgradeManageQueue(unittest.TestCase):
 
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
-        self.assertEqual([step["dest"] for step in steps], [("20001", )])
+        self.assertEqual([step["dest"] for step in steps], [("20001", ), ("20002", )])
 
     def test_upgrade(self):
         self.assertEqual(granted(self.portal, ManageQueue), (["Manager"], True))
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20001", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
         self.assertEqual(granted(self.portal, ManageQueue),
                          (["LabManager", "Manager", "Site Administrator"], False))
 
@@ -109,3 +110,30 @@ class TestUpgradeManageQueue(unittest.TestCase):
         self.assertEqual(registry["senaite.queue.max_seconds_conflicts"], 600)
         self.assertEqual(registry["senaite.queue.fill_min_seconds"], True)
         self.assertEqual(registry["senaite.queue.max_retries"], 7)
+
+
+class TestUpgradeSampleThresholds(unittest.TestCase):
+    """A site of profile version 20001 gets the thresholds of the queued sample work."""
+
+    layer = SENAITE_QUEUE_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        self.setup = ploneapi.portal.get_tool("portal_setup")
+        self.setup.setLastVersionForProfile(PROFILE, "20001")
+
+    def test_upgrade_adds_the_thresholds_and_keeps_the_others(self):
+        from plone.registry.interfaces import IRegistry
+        from zope.component import getUtility
+        registry = getUtility(IRegistry)
+        for name in ("sample_actions_threshold", "sample_create_threshold"):
+            del registry.records["senaite.queue.{}".format(name)]
+        ploneapi.portal.set_registry_record("senaite.queue.max_consumers", 7)
+        self.assertEqual([step["dest"] for step in self.setup.listUpgrades(PROFILE)],
+                         [("20002", )])
+        self.setup.upgradeProfile(PROFILE)
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
+        self.assertEqual(registry["senaite.queue.sample_actions_threshold"], 10)
+        self.assertEqual(registry["senaite.queue.sample_create_threshold"], 10)
+        self.assertEqual(registry["senaite.queue.max_consumers"], 7)
