@@ -125,7 +125,7 @@ class QueuedSamplesView(BrowserView):
             rows[task.get("column")] = row
         for client in self.get_clients():
             for column, uids in get_created_in_batch(client, self.batch).items():
-                brains = capi.search({"UID": uids}, SAMPLE_CATALOG)
+                brains = sorted(capi.search({"UID": uids}, SAMPLE_CATALOG), key=capi.get_id)
                 if not brains:
                     continue
                 rows[column] = {"column": column, "status": "created", "error": u"",

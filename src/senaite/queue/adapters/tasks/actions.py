@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 """Task adapters that do a workflow action on a list of objects.
 
-``task_generic_action`` works for any context (the objects are the task's ``uids``); the
-bulk actions on analyses of a worksheet (``task_action_submit``, ``_unassign``,
-``_retract``, ``_reject``, ``_verify``) or a sample (the same but ``_unassign``) and the bulk transitions of the samples listings
-(``task_action_receive``, ``_cancel``, ...) are the same adapter registered under their
-own names, so that their tasks keep them (top-priority settings match them). For a
-worksheet, the consumer marks its request with it (``ws_uid``), as SENAITE's analysis
-guards expect. ``task_action_invalidate`` also sends SENAITE's invalidation emails.
+``task_generic_action`` works for any context (the objects are the task's ``uids``). The
+bulk actions on the analyses of a worksheet (``task_action_submit``, ``_unassign``,
+``_retract``, ``_reject``, ``_verify``) or of a sample (the same but ``_unassign``), and
+the bulk transitions of the samples listings (``task_action_receive``, ``_cancel``, ...),
+are the same adapter registered under their own names, so that their tasks keep them
+(top-priority settings match them). For a worksheet, the consumer marks its request with
+it (``ws_uid``), as SENAITE's analysis guards expect. ``task_action_invalidate`` also
+sends SENAITE's invalidation emails.
 """
 
 from bika.lims import api as capi

@@ -10,9 +10,10 @@ transition is queued as one task (``task_action_<transition>``) for the samples 
 queued yet; otherwise SENAITE's adapter does it in the request.
 
 The plain workflow transitions SENAITE 2.6 offers there are all queued: receive, cancel,
-reinstate, invalidate, restore, detach and rollback_to_receive. The others either open a form first (sample, preserve, schedule_sampling, dispatch, reject,
-publish, multi_results, create_partitions) or are not transitions (print_stickers,
-copy_to_new): they are left to SENAITE.
+reinstate, invalidate, restore, detach and rollback_to_receive. The others either open a
+form first (sample, preserve, schedule_sampling, dispatch, reject, publish,
+multi_results, create_partitions) or are not transitions (print_stickers, copy_to_new):
+they are left to SENAITE.
 """
 
 from bika.lims import api as capi

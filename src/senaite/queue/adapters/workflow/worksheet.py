@@ -7,9 +7,9 @@ SENAITE's ``workflow_action`` view looks up an ``IWorkflowActionAdapter`` named
 adapters here are registered for worksheets, samples and the senaite.queue browser layer,
 so they win over SENAITE's own. Each is SENAITE's adapter for that action, except that
 when the queue is ready the transition of the selected analyses is queued, as one task,
-instead of done in the request. Everything else (e.g. the results, remarks, methods and instruments
-the "submit" form carries) still happens in the request. When the queue is not ready they
-are SENAITE's adapters.
+instead of done in the request. Everything else (e.g. the results, remarks, methods and
+instruments the "submit" form carries) still happens in the request. When the queue is
+not ready they are SENAITE's adapters.
 
 "assign" (the worksheet's "Add analyses" view) queues one ``task_assign_analyses``.
 """
