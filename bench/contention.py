@@ -53,14 +53,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from senaite.queue.tests.e2e.cluster import API  # noqa: E402
 from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
+from senaite.queue.tests.e2e.lab import authenticator  # noqa: E402
+from senaite.queue.tests.e2e.lab import senaite  # noqa: E402
 
 MANAGER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
 CONTACTS_PER_CALL = 50
 TOGGLES_PER_USER = 4
-AUTHENTICATOR = re.compile(
-    r'<input[^>]*name="_authenticator"[^>]*value="([^"]+)"|'
-    r'<input[^>]*value="([^"]+)"[^>]*name="_authenticator"')
 # What ZPublisher logs (logger ZPublisher.Conflict, level INFO) when it retries a request
 CONFLICT_LINE = re.compile(r"ZPublisher\.Conflict \w*ConflictError at (\S+)")
 MODES = [
@@ -72,26 +71,6 @@ CASES = [
     ("i", "users edit other contacts of the client"),
     ("ii", "users edit the contacts the bulk action deactivates"),
 ]
-
-
-def senaite(cluster, action, auth=None, **kw):
-    """A command of the test-only view ``queue-test-senaite`` on the users' client."""
-    kw["action"] = action
-    response = cluster.http.post("{}/queue-test-senaite".format(cluster.site_url("client1")),
-                                 data=json.dumps(kw), auth=auth or cluster.auth, timeout=900,
-                                 headers={"Content-Type": "application/json"})
-    response.raise_for_status()
-    return response.json()
-
-
-def get_authenticator(session, url):
-    """plone.protect's CSRF token of the session's user, from a page of the site."""
-    page = session.get(url, timeout=120)
-    page.raise_for_status()
-    match = AUTHENTICATOR.search(page.text)
-    if not match:
-        raise RuntimeError("No CSRF token in {}".format(url))
-    return match.group(1) or match.group(2)
 
 
 def percentile(values, fraction):
@@ -125,7 +104,7 @@ class Lab(object):
         self.manager.auth = (MANAGER, PASSWORD)
         self.client_url = senaite(cluster, "queue_deactivate", uids=[],
                                   client_uid=self.client_uid)["url"]
-        self.manager_token = get_authenticator(self.manager, self.client_url + "/contacts")
+        self.manager_token = authenticator(self.manager, self.client_url + "/contacts")
 
     def contacts(self, count, tag):
         uids = []
@@ -151,7 +130,7 @@ class User(threading.Thread):
         self.lab = lab
         self.session = requests.Session()
         self.session.auth = (username, PASSWORD)
-        self.token = get_authenticator(self.session, lab.client_url + "/contacts")
+        self.token = authenticator(self.session, lab.client_url + "/contacts")
         self.edit_uids = edit_uids
         own = lab.others[index * TOGGLES_PER_USER:(index + 1) * TOGGLES_PER_USER]
         self.toggles = dict((uid, True) for uid in own)

@@ -24,7 +24,6 @@ the cluster shares its cores.
 from __future__ import print_function
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -34,21 +33,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
 from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
+from senaite.queue.tests.e2e.lab import senaite  # noqa: E402
 
 MANAGER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
 CLIENTS = 10
 TASKS_PER_CALL = 200
-
-
-def senaite(cluster, action, auth=None, part="client1", **kw):
-    """A command of the test-only view ``queue-test-senaite``."""
-    kw["action"] = action
-    response = cluster.http.post("{}/queue-test-senaite".format(cluster.site_url(part)),
-                                 data=json.dumps(kw), auth=auth or cluster.auth, timeout=900,
-                                 headers={"Content-Type": "application/json"})
-    response.raise_for_status()
-    return response.json()
 
 
 def drained(status):

@@ -21,9 +21,7 @@ Each run uses fresh analyses and a fresh worksheet. Run it with the project's Py
 from __future__ import print_function
 
 import argparse
-import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -35,24 +33,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
 from senaite.queue.tests.e2e.cluster import until  # noqa: E402
+from senaite.queue.tests.e2e.lab import authenticator  # noqa: E402
+from senaite.queue.tests.e2e.lab import senaite  # noqa: E402
 
 USER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
 SERVICES = 5
 SAMPLES_PER_CALL = 10
-AUTHENTICATOR = re.compile(
-    r'<input[^>]*name="_authenticator"[^>]*value="([^"]+)"|'
-    r'<input[^>]*value="([^"]+)"[^>]*name="_authenticator"')
-
-
-def senaite(cluster, action, part="client1", **kw):
-    """A command of the test-only view ``queue-test-senaite`` (on the user client)."""
-    kw["action"] = action
-    response = cluster.http.post("{}/queue-test-senaite".format(cluster.site_url(part)),
-                                 data=json.dumps(kw), auth=cluster.auth, timeout=900,
-                                 headers={"Content-Type": "application/json"})
-    response.raise_for_status()
-    return response.json()
 
 
 def new_analyses(cluster, count):
@@ -66,12 +53,7 @@ def new_analyses(cluster, count):
 def press_assign(session, worksheet_url, uids):
     """Select the analyses in "Add analyses" and press "Assign": the seconds the
     request took."""
-    page = session.get("{}/add_analyses".format(worksheet_url), timeout=300)
-    page.raise_for_status()
-    match = AUTHENTICATOR.search(page.text)
-    if not match:
-        raise RuntimeError("No CSRF token in {}/add_analyses".format(worksheet_url))
-    token = match.group(1) or match.group(2)
+    token = authenticator(session, "{}/add_analyses".format(worksheet_url))
     start = time.time()
     response = session.post("{}/workflow_action".format(worksheet_url), allow_redirects=False,
                             timeout=3600, data={

@@ -28,6 +28,7 @@ RESUMING = "resuming"
 DISABLED = "disabled"
 
 GENERIC_ACTION_TASK = "task_generic_action"
+CREATE_SAMPLE_TASK = "task_create_sample"
 ACTION_TASK_PREFIX = "task_action_"
 ASSIGN_TASK = "task_assign_analyses"
 REINDEX_SECURITY_TASK = "task_reindex_object_security"
@@ -116,6 +117,18 @@ def is_queue_ready(name_or_action=None):
     if get_queue_status(name_or_action) != READY:
         return False
     return is_site_user(capi.get_current_user().getId())
+
+
+def queues_sample_transition(count):
+    """Whether a bulk transition of ``count`` samples from a samples listing is queued:
+    the queue is ready for this request and ``count`` is above the setting's threshold."""
+    return count > settings.get_sample_actions_threshold() and can_queue()
+
+
+def queues_sample_creation(columns):
+    """Whether the Add Sample form's ``columns`` are created in background: the queue is
+    ready for this request and ``columns`` is above the setting's threshold."""
+    return columns > settings.get_sample_create_threshold() and can_queue()
 
 
 def is_site_user(user_id):
@@ -226,6 +239,16 @@ def add_action_task(brain_object_uid, action, context=None, **kw):
 def add_assign_task(worksheet, analyses, slots=None, **kw):
     """Queue the assignment of analyses to a worksheet, in the given slots."""
     return add_task(ASSIGN_TASK, worksheet, uids=_uids(analyses), slots=slots or [], **kw)
+
+
+def add_create_sample_task(client, record, batch, column, **kw):
+    """Queue the creation of the samples of one column of the Add Sample form.
+
+    ``record`` holds the column's field values (JSON values), ``batch`` tells the columns
+    saved together apart from others and ``column`` is the column's number in the form.
+    """
+    return add_task(CREATE_SAMPLE_TASK, client, record=record, batch=batch, column=column,
+                    **kw)
 
 
 def add_reindex_obj_security_task(brain_object_uid, **kw):

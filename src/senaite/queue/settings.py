@@ -156,6 +156,29 @@ class IQueueControlPanel(Interface):
         required=True,
     )
 
+    sample_actions_threshold = schema.Int(
+        title=_(u"Bulk sample transitions queued above"),
+        description=_(
+            u"A transition of more samples than this, from the samples listings (e.g. "
+            u"receive, cancel, invalidate), is queued; fewer run at once, as without the "
+            u"queue."),
+        min=1,
+        max=1000,
+        default=10,
+        required=True,
+    )
+
+    sample_create_threshold = schema.Int(
+        title=_(u"Sample creation queued above"),
+        description=_(
+            u"When the Add Sample form is saved with more columns than this, the samples "
+            u"are created in background, one task per column; fewer are created at once."),
+        min=1,
+        max=1000,
+        default=10,
+        required=True,
+    )
+
     top_priority_tasks = schema.List(
         title=_(u"Top-priority tasks"),
         description=_(
@@ -218,6 +241,14 @@ def get_fill_min_seconds():
 
 def get_max_consumers():
     return get("max_consumers")
+
+
+def get_sample_actions_threshold():
+    return get("sample_actions_threshold")
+
+
+def get_sample_create_threshold():
+    return get("sample_create_threshold")
 
 
 def get_top_priority():

@@ -55,7 +55,10 @@ class WorksheetQueueViewlet(QueuedAnalysesViewlet):
 
 
 class SampleQueueViewlet(QueuedAnalysesViewlet):
-    """On samples: the sample's analyses the queue works on."""
+    """On samples: the sample's analyses the queue works on, or that the queue works on
+    the sample itself (e.g. a transition queued from a samples listing)."""
+
+    sample_queued = False
 
     def get_count(self):
         queued = api.get_queued_lookup()
@@ -63,7 +66,13 @@ class SampleQueueViewlet(QueuedAnalysesViewlet):
             return 0
         brains = capi.search({"getAncestorsUIDs": capi.get_uid(self.context)},
                              ANALYSIS_CATALOG)
+        self.sample_queued = self.context in queued
         return queued.count(brains)
+
+    def render(self):
+        if not (self.count or self.sample_queued):
+            return u""
+        return self.template()
 
 
 class ServerStatusViewlet(ViewletBase):

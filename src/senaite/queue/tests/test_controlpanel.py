@@ -45,6 +45,8 @@ OUT_OF_BOUNDS = [
     ("max_seconds_unlock", "1801", "Value is too big"),
     ("default", "21", "Value is too big"),
     ("max_retries", "11", "Value is too big"),
+    ("sample_actions_threshold", "0", "Value is too small"),
+    ("sample_create_threshold", "1001", "Value is too big"),
 ]
 
 

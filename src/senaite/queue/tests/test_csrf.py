@@ -123,6 +123,8 @@ class TestSettingsSave(CSRFTestCase):
                 "form.widgets.max_seconds_unlock": "120",
                 "form.widgets.max_consumers": "4",
                 "form.widgets.max_seconds_conflicts": "600",
+                "form.widgets.sample_actions_threshold": "10",
+                "form.widgets.sample_create_threshold": "10",
                 "form.buttons.save": "Save"}
         if token is not None:
             data["_authenticator"] = token

@@ -99,7 +99,8 @@ class TestSecretNotReadable(SecretTestCase):
                 "senaite.queue.{}".format(name) for name in (
                     "server", "default", "max_retries", "min_seconds_task",
                     "max_seconds_unlock", "max_seconds_conflicts", "fill_min_seconds",
-                    "max_consumers", "top_priority_tasks")))
+                    "max_consumers", "sample_actions_threshold",
+                    "sample_create_threshold", "top_priority_tasks")))
 
     def test_plone_restapi_registry(self):
         names = [name for name in getUtility(IRegistry).records.keys()

@@ -65,11 +65,11 @@ class TestUpgradeFrom1x(unittest.TestCase):
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
         self.assertEqual([step["dest"] for step in steps],
-                         [("20000", ), ("20001", ), ("20002", )])
+                         [("20000", ), ("20001", ), ("20002", ), ("20003", )])
 
     def test_upgrade(self):
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20003", ))
         registry = ploneapi.portal.get_tool("portal_registry")
         self.assertNotIn("senaite.queue.auth_key", registry.records)
         self.assertNotIn(PAS_PLUGIN_ID, self.root_acl.objectIds())
@@ -106,12 +106,13 @@ class TestUpgradeManageQueue(unittest.TestCase):
 
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
-        self.assertEqual([step["dest"] for step in steps], [("20001", ), ("20002", )])
+        self.assertEqual([step["dest"] for step in steps],
+                         [("20001", ), ("20002", ), ("20003", )])
 
     def test_upgrade(self):
         self.assertEqual(granted(self.portal, ManageQueue), (["Manager"], True))
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20003", ))
         self.assertEqual(granted(self.portal, ManageQueue),
                          (["LabManager", "Manager", "Site Administrator"], False))
 
@@ -198,14 +199,14 @@ class TestUpgradeFrom101(unittest.TestCase):
     def upgrade_from_the_upgrades_tab(self):
         """What the Upgrades tab of portal_setup posts: every step listed, run."""
         steps = [step["id"] for step in self.setup.listUpgrades(PROFILE)]
-        self.assertEqual(len(steps), 3)
+        self.assertEqual(len(steps), 4)
         self.request.form.update(profile_id=PROFILE, upgrades=steps)
         self.setup.manage_doUpgrades(self.request)
         transaction.commit()
 
     def test_nothing_is_left(self):
         self.upgrade_from_the_upgrades_tab()
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20002", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20003", ))
         self.assertEqual(self.setup.listUpgrades(PROFILE), [])
         registry = ploneapi.portal.get_tool("portal_registry")
         self.assertNotIn("senaite.queue.auth_key", registry.records)
@@ -242,3 +243,30 @@ class TestUpgradeFrom101(unittest.TestCase):
         self.assertTrue(api.get_queue().is_empty())
         self.assertEqual(len(self.worksheet.getAnalyses()), len(self.analyses))
         self.assertIsNone(api.get_task(task.task_uid))
+
+
+class TestUpgradeSampleThresholds(unittest.TestCase):
+    """A site of profile version 20002 gets the thresholds of the queued sample work."""
+
+    layer = SENAITE_QUEUE_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        self.setup = ploneapi.portal.get_tool("portal_setup")
+        self.setup.setLastVersionForProfile(PROFILE, "20002")
+
+    def test_upgrade_adds_the_thresholds_and_keeps_the_others(self):
+        from plone.registry.interfaces import IRegistry
+        from zope.component import getUtility
+        registry = getUtility(IRegistry)
+        for name in ("sample_actions_threshold", "sample_create_threshold"):
+            del registry.records["senaite.queue.{}".format(name)]
+        ploneapi.portal.set_registry_record("senaite.queue.max_consumers", 7)
+        self.assertEqual([step["dest"] for step in self.setup.listUpgrades(PROFILE)],
+                         [("20003", )])
+        self.setup.upgradeProfile(PROFILE)
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20003", ))
+        self.assertEqual(registry["senaite.queue.sample_actions_threshold"], 10)
+        self.assertEqual(registry["senaite.queue.sample_create_threshold"], 10)
+        self.assertEqual(registry["senaite.queue.max_consumers"], 7)

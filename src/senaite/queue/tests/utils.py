@@ -245,3 +245,55 @@ def layout(worksheet):
         container = capi.get_object_by_uid(row["container_uid"])
         slots[int(row["position"])] = capi.get_id(container)
     return slots
+
+
+def process_or_fail(consumer=CONSUMER):
+    """``process_next``, except that an error of the task is reported as the consumer
+    does: its transaction is aborted and the task fails with the error's message."""
+    queue = api.get_queue()
+    task = queue.pop(consumer)
+    transaction.commit()
+    if task is None:
+        return None
+    request = capi.get_request()
+    try:
+        process_task(task, request)
+    except Exception as exc:
+        transaction.abort()
+        queue.fail(task.task_uid, task.attempt, str(exc))
+    else:
+        queue.done(task.task_uid, task.attempt)
+    finally:
+        clean_request(request)
+    transaction.commit()
+    return task
+
+
+def add_form(context, columns, **form):
+    """What the Add Sample form's "Save" does with the columns (dicts of field values):
+    the answer of ``ajax_ar_add/submit``."""
+    request = capi.get_request()
+    clean_request(request)
+    values = {"ar_count": len(columns)}
+    for num, column in enumerate(columns):
+        for key, value in column.items():
+            values["{}-{}".format(key, num)] = value
+    values.update(form)
+    request.form.update(values)
+    view = capi.get_view("ajax_ar_add", context=context, request=request)
+    try:
+        answer = view.ajax_submit()
+    finally:
+        for key in values:
+            request.form.pop(key, None)
+        clean_request(request)
+    transaction.commit()
+    return answer
+
+
+def viewlet_text(sample):
+    """The text of the queue's viewlet on the sample's view."""
+    from senaite.queue.browser.viewlets import SampleQueueViewlet
+    viewlet = SampleQueueViewlet(sample, capi.get_request(), None, None)
+    viewlet.update()
+    return text(viewlet.render())

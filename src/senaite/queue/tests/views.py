@@ -87,14 +87,16 @@ class SenaiteDataView(BrowserView):
     - ``lab``: a client with a contact, a sample type, analysis services (``services``,
       default 5) and a lab manager (``username``, ``password``); made once. ``users``
       (username -> group) adds more users with the same password, e.g. a lab clerk
-    - ``samples``: ``count`` received samples with an analysis of every service; their
-      analyses' UIDs, and the samples' UIDs, IDs and URLs
+    - ``samples``: ``count`` samples (received unless ``receive`` is false) with an
+      analysis of every service; their analyses' UIDs, and the samples' UIDs, IDs and URLs
     - ``worksheet``: a new, empty worksheet; its UID and URL. With ``analyses`` (UIDs),
       they are assigned to it at once, not through the queue, and ``analyst`` is set
     - ``worksheet_info``: how many analyses the worksheet ``uid`` holds, and whether the
       queue works on it
-    - ``analyses_info``: the review state of each analysis of ``uids``, and whether the
-      queue works on it
+    - ``analyses_info``: the review state of each analysis (or sample) of ``uids``, and
+      whether the queue works on it
+    - ``add_form``: the bench client's URL and what its Add Sample form needs
+    - ``created``: the bench client's samples and the columns of a ``batch`` created
     - ``settings``: set the queue's settings (``values``: name -> value)
     - ``contacts``: ``count`` new contacts of the client ``client_uid`` (default: the lab's
       client), named after ``tag``; their UIDs
@@ -155,7 +157,7 @@ class SenaiteDataView(BrowserView):
                 ploneapi.group.add_user(groupname=group, username=user_id)
         return {"client_uid": capi.get_uid(client), "username": username}
 
-    def do_samples(self, count=10):
+    def do_samples(self, count=10, receive=True):
         from bika.lims import api as capi
         from bika.lims.utils.analysisrequest import create_analysisrequest
         from bika.lims.workflow import doActionFor
@@ -175,7 +177,8 @@ class SenaiteDataView(BrowserView):
         for _ in range(count):
             sample = create_analysisrequest(client, self.request, values,
                                             [capi.get_uid(service) for service in services])
-            doActionFor(sample, "receive")
+            if receive:
+                doActionFor(sample, "receive")
             analyses.extend(capi.get_uid(analysis) for analysis in sample.getAnalyses())
             samples.append({"uid": capi.get_uid(sample), "id": capi.get_id(sample),
                             "url": capi.get_url(sample)})
@@ -203,6 +206,29 @@ class SenaiteDataView(BrowserView):
         from bika.lims import api as capi
         return dict((uid, {"state": capi.get_review_status(capi.get_object_by_uid(uid)),
                            "queued": api.is_queued(uid)}) for uid in uids)
+
+    def do_add_form(self):
+        """What the Add Sample form of the bench client needs: its URL and the UIDs of
+        its client, contact, sample type and services."""
+        from bika.lims import api as capi
+        client = self.get_client()
+        portal = capi.get_portal()
+        sampletype = [obj for obj in portal.setup.sampletypes.objectValues()
+                      if capi.get_title(obj) == "Bench water"][0]
+        services = [obj for obj in portal.bika_setup.bika_analysisservices.objectValues()
+                    if obj.getKeyword().startswith("BM")]
+        return {"url": capi.get_url(client), "client": capi.get_uid(client),
+                "contact": capi.get_uid(client.getContacts()[0]),
+                "sampletype": capi.get_uid(sampletype),
+                "services": [capi.get_uid(service) for service in services]}
+
+    def do_created(self, batch):
+        """The samples of the bench client, and the columns of ``batch`` created."""
+        from senaite.queue.creation import get_created_in_batch
+        client = self.get_client()
+        return {"samples": len(client.objectIds("AnalysisRequest")),
+                "columns": dict((str(column), uids) for column, uids in
+                                get_created_in_batch(client, batch).items())}
 
     def do_settings(self, values):
         from plone import api as ploneapi

@@ -1,14 +1,18 @@
 # -*- coding: utf-8 -*-
 """Task adapters that do a workflow action on a list of objects.
 
-``task_generic_action`` works for any context (the objects are the task's ``uids``); the
-worksheet's bulk actions (``task_action_submit``, ``_unassign``, ``_retract``, ``_reject``,
-``_verify``) are the same adapter registered for worksheets, so that their tasks keep their
-own names (top-priority settings match them) and the consumer marks its request with the
-worksheet (``ws_uid``), as SENAITE's analysis guards expect.
+``task_generic_action`` works for any context (the objects are the task's ``uids``). The
+bulk actions on the analyses of a worksheet (``task_action_submit``, ``_unassign``,
+``_retract``, ``_reject``, ``_verify``) or of a sample (the same but ``_unassign``), and
+the bulk transitions of the samples listings (``task_action_receive``, ``_cancel``, ...),
+are the same adapter registered under their own names, so that their tasks keep them
+(top-priority settings match them). For a worksheet, the consumer marks its request with
+it (``ws_uid``), as SENAITE's analysis guards expect. ``task_action_invalidate`` also
+sends SENAITE's invalidation emails.
 """
 
 from bika.lims import api as capi
+from bika.lims.browser.workflow.analysisrequest import WorkflowActionInvalidateAdapter
 from bika.lims.workflow import doActionFor
 from bika.lims.workflow import isTransitionAllowed
 from senaite.queue import logger
@@ -37,6 +41,22 @@ class ActionTaskAdapter(TaskAdapter):
                 continue
             if not isTransitionAllowed(obj, action):
                 continue
-            doActionFor(obj, action)
+            if doActionFor(obj, action)[0]:
+                self.transitioned(obj)
         if rest:
             queue_rest(task, uids=rest)
+
+    def transitioned(self, obj):
+        """Called for every object the task transitioned."""
+
+
+class InvalidateTaskAdapter(ActionTaskAdapter):
+    """``task_action_invalidate``: the client contacts hear of the invalidation, as when
+    SENAITE's listing button does it (Setup's "Notify on sample invalidation")."""
+
+    def transitioned(self, obj):
+        setup = capi.get_setup()
+        if not setup.getNotifyOnSampleInvalidation():
+            return
+        sender = WorkflowActionInvalidateAdapter(self.context, capi.get_request())
+        sender.send_invalidation_email(obj)

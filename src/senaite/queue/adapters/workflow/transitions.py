@@ -1,24 +1,27 @@
 # -*- coding: utf-8 -*-
-"""Listing transitions done through ajax, for a worksheet's analyses.
+"""Listing transitions done through ajax, for the analyses of a worksheet or a sample.
 
 SENAITE 2.6 listings do some transitions ("submit" and "verify" by default, see Site Setup
 > Listing) with one ajax request per selected object instead of posting the form to
-``workflow_action``; each request carries every selected UID (``chained_uids``). In a
-worksheet's analyses listing, when the queue is ready, the first of those requests queues
-one task for all the selected analyses of the worksheet and asks the browser to reload the
-worksheet when the chain is over; the following requests find their analysis queued, do
-nothing, and ask for the same reload: senaite.app.listing 2.6 combines the redirects of a
-chain with ``new URL()``, which throws on an empty one and leaves the chain stuck after its
-second request. When the queue is not ready the transition is SENAITE's.
+``workflow_action``; each request carries every selected UID (``chained_uids``). In the
+analyses listing of a worksheet or a sample, when the queue is ready, the first of those
+requests queues one task for all the selected analyses of the worksheet (or sample) and
+asks the browser to reload it when the chain is over; the following requests find their
+analysis queued, do nothing, and ask for the same reload: senaite.app.listing 2.6
+combines the redirects of a chain with ``new URL()``, which throws on an empty one and
+leaves the chain stuck after its second request. When the queue is not ready, and in
+other analyses listings (e.g. a reference sample's), the transition is SENAITE's.
 """
 
 from bika.lims import api as capi
+from bika.lims.interfaces import IAnalysisRequest
+from bika.lims.interfaces import IWorksheet
 from senaite.app.listing.adapters.workflow import ListingWorkflowTransition
 from senaite.queue import api
 
 
 class QueuedListingTransition(ListingWorkflowTransition):
-    """Queues the transition of the selected analyses of the worksheet, once."""
+    """Queues the transition of the selected analyses of the worksheet or sample, once."""
 
     def __init__(self, view, context, request):
         super(QueuedListingTransition, self).__init__(view, context, request)
@@ -27,7 +30,8 @@ class QueuedListingTransition(ListingWorkflowTransition):
         self.reload = False
 
     @property
-    def worksheet(self):
+    def container(self):
+        """The worksheet or sample of the listing"""
         return self.view.context
 
     def do_transition(self, transition, chained_uids, failed_transitions, **kw):
@@ -40,25 +44,34 @@ class QueuedListingTransition(ListingWorkflowTransition):
             # queued by the first request of the chain
             self.reload = True
             return
-        uids = self.get_worksheet_uids(chained_uids)
+        uids = self.get_container_uids(chained_uids)
         uids = [uid for uid in uids if uid not in queued]
         if not uids:
-            # not an analysis of the worksheet: SENAITE's transition
+            # not an analysis of the worksheet or sample: SENAITE's transition
             return super(QueuedListingTransition, self).do_transition(
                 transition, chained_uids=chained_uids,
                 failed_transitions=failed_transitions, **kw)
-        api.add_action_task(uids, transition, context=self.worksheet)
+        api.add_action_task(uids, transition, context=self.container)
         self.queued_uids = uids
         self.reload = True
 
-    def get_worksheet_uids(self, chained_uids):
-        """The chained UIDs that are analyses of the worksheet, this one first."""
-        in_worksheet = set(self.worksheet.getRawAnalyses() or [])
+    def get_analyses_uids(self):
+        """The UIDs of the analyses of the worksheet or sample; none for other listings."""
+        container = self.container
+        if IWorksheet.providedBy(container):
+            return container.getRawAnalyses() or []
+        if IAnalysisRequest.providedBy(container):
+            return [capi.get_uid(brain) for brain in container.getAnalyses()]
+        return []
+
+    def get_container_uids(self, chained_uids):
+        """The chained UIDs that are analyses of the worksheet or sample, this one first."""
+        contained = set(self.get_analyses_uids())
         own_uid = capi.get_uid(self.context)
         uids = [own_uid] + list(chained_uids or [])
         result = []
         for uid in uids:
-            if uid in in_worksheet and uid not in result:
+            if uid in contained and uid not in result:
                 result.append(uid)
         return result
 
@@ -67,5 +80,5 @@ class QueuedListingTransition(ListingWorkflowTransition):
 
     def get_redirect_url(self):
         if self.reload:
-            return capi.get_url(self.worksheet)
+            return capi.get_url(self.container)
         return super(QueuedListingTransition, self).get_redirect_url()

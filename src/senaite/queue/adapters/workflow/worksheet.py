@@ -1,14 +1,15 @@
 # -*- coding: utf-8 -*-
-"""Workflow-action adapters that queue a worksheet's bulk actions.
+"""Workflow-action adapters that queue the bulk actions on the analyses of a worksheet or
+a sample.
 
 SENAITE's ``workflow_action`` view looks up an ``IWorkflowActionAdapter`` named
 ``workflow_action_<action>`` for (context, request) and hands it the selected objects. The
-adapters here are registered for worksheets and the senaite.queue browser layer, so they
-win over SENAITE's own. Each is SENAITE's adapter for that action, except that when the
-queue is ready the transition of the selected analyses is queued, as one task, instead of
-done in the request. Everything else (e.g. the results, remarks, methods and instruments
-the "submit" form carries) still happens in the request. When the queue is not ready they
-are SENAITE's adapters.
+adapters here are registered for worksheets, samples and the senaite.queue browser layer,
+so they win over SENAITE's own. Each is SENAITE's adapter for that action, except that
+when the queue is ready the transition of the selected analyses is queued, as one task,
+instead of done in the request. Everything else (e.g. the results, remarks, methods and
+instruments the "submit" form carries) still happens in the request. When the queue is
+not ready they are SENAITE's adapters.
 
 "assign" (the worksheet's "Add analyses" view) queues one ``task_assign_analyses``.
 """
@@ -24,15 +25,14 @@ from senaite.queue.assignment import is_routine
 from senaite.queue.assignment import queue_assignment
 
 
-def queue_action(worksheet, action, objects):
-    """Queue one task that does ``action`` on the objects (those not queued already).
-
-    Returns the objects queued.
+def queue_action(container, action, objects):
+    """Queue one task that does ``action`` on the objects (those not queued already) of
+    the worksheet or sample. Returns the objects queued.
     """
     queued = api.get_queued_lookup()
     objects = [obj for obj in objects if obj not in queued]
     if objects:
-        api.add_action_task(objects, action, context=worksheet)
+        api.add_action_task(objects, action, context=container)
     return objects
 
 
