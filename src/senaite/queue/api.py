@@ -246,7 +246,10 @@ def add_create_sample_task(client, record, batch, column, **kw):
 
     ``record`` holds the column's field values (JSON values), ``batch`` tells the columns
     saved together apart from others and ``column`` is the column's number in the form.
+    The task does not hold its transaction (``min_seconds`` 0): what it creates is new, no
+    user edits it yet, and the columns of one client run one after the other.
     """
+    kw.setdefault("min_seconds", 0)
     return add_task(CREATE_SAMPLE_TASK, client, record=record, batch=batch, column=column,
                     **kw)
 

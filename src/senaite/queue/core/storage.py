@@ -53,6 +53,8 @@ STATS_MINUTES = 60
 # Conflicts: the longest delay after a lost conflict, and how long a task may keep losing
 # conflicts before it fails for good (the Plone side passes its setting)
 MAX_CONFLICT_DELAY = 30
+# How long after its conflict delay a task, and its rest, commit each chunk at once
+CONTENDED_SECONDS = 30
 CONFLICT_DEADLINE = 600
 CONFLICT_MESSAGE = "Lost {} conflict(s) in a row, the last one: {}"
 GAVE_UP_MESSAGE = "Gave up after {} conflicts in {} s; the last one: {}"
@@ -339,9 +341,10 @@ class TaskQueue(Persistent):
 
         Not a failure: ``retries`` are kept. The task is queued again after
         ``conflict_delay`` seconds with its chunk halved, down to one object,
-        and ``contended``: from now on it commits each chunk at once (holding
-        its transaction open would only make it lose again), and so does its
-        rest, while ``min_seconds`` still paces its consumer. At one object, that object moves to the end of
+        and ``contended_until`` ``CONTENDED_SECONDS`` after that delay: until
+        then it commits each chunk at once (holding its transaction open would
+        only make it lose again), and so does its rest, while ``min_seconds``
+        still paces its consumer. At one object, that object moves to the end of
         ``uids`` (and of ``slots``), so that one busy object does not hold
         back the others.
         After ``deadline`` seconds of conflicts in a row it fails for good,
@@ -369,8 +372,10 @@ class TaskQueue(Persistent):
             uids.append(uids.pop(0))
             if slots and len(slots) == len(data["uids"]):
                 slots = list(slots[1:]) + [slots[0]]
+        delay = conflict_delay(conflicts)
         record.update(status=QUEUED, conflicts=conflicts, conflict_since=since,
-                      created=now, delay=conflict_delay(conflicts), contended=True,
+                      created=now, delay=delay,
+                      contended_until=now + delay + CONTENDED_SECONDS,
                       chunk_size=max(1, chunk_size // 2), uids=uids,
                       slots=slots, error_message=CONFLICT_MESSAGE.format(
                           conflicts, message))

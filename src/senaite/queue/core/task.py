@@ -234,7 +234,7 @@ FIELDS = (
     ("started", _time, None),
     ("consumer_id", _text, None),
     ("finished", _time, None),
-    ("contended", _bool, bool),
+    ("contended_until", _time, None),
     ("conflicts", lambda f, v: _int(f, v, 0), int),
     ("conflict_since", _time, None),
 )

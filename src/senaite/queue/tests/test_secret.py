@@ -105,7 +105,7 @@ class TestSecretNotReadable(SecretTestCase):
     def test_plone_restapi_registry(self):
         names = [name for name in getUtility(IRegistry).records.keys()
                  if name.startswith("senaite.queue.")]
-        self.assertEqual(len(names), 9)
+        self.assertEqual(len(names), 11)
         for auth in self.callers():
             # All records, in pages; some pages fail on Plone's datetime records
             for start in range(0, 2000, 100):
