@@ -42,10 +42,10 @@ def _listening(port):
 class ZEOServer(object):
     """A ZEO server process serving ``<directory>/Data.fs``."""
 
-    def __init__(self, directory, timeout=30):
-        self.port = free_port()
+    def __init__(self, directory, timeout=30, port=None):
+        self.port = port or free_port()
         self.address = (HOST, self.port)
-        self.log = open(os.path.join(directory, "zeo.log"), "w")
+        self.log = open(os.path.join(directory, "zeo.log"), "a")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ZEO.runzeo",
              "-a", "{}:{}".format(HOST, self.port),
