@@ -3,6 +3,9 @@
 #   make stop   stop the cluster
 #   make test   all tests that need no running cluster (core on Python 2.7 and 3, SENAITE layer)
 #   make docs   build the Sphinx documentation, warnings as errors
+#   make dist   build the sdist and the wheel into dist/ and check them with twine
+#   make test-release  install the built wheel into a new buildout, as a lab does, and use it
+#   make test-browser headless Chromium clicks through the pages of a test cluster on free ports
 #   make screenshots  docs/_static/*.png from the running cluster (installs chromium if missing)
 #   make clean  remove everything the build made (the database included)
 # STORAGE=postgresql runs the cluster (make run) and the end-to-end tests (make test-e2e) on
@@ -14,6 +17,10 @@ PYTHON3 ?= python3
 BUILD := .build
 VENV := .venv
 VENV3 := $(BUILD)/py3
+TOOLS := $(BUILD)/release-tools
+RELEASE_VENV := $(BUILD)/release-venv
+VERSION = $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' setup.py)
+VENV_BROWSER := $(BUILD)/browser
 PIP := $(VENV)/bin/pip --disable-pip-version-check -q
 CONSTRAINTS := $(BUILD)/constraints.txt
 WHEELS := $(BUILD)/wheels
@@ -43,7 +50,9 @@ $(error STORAGE is zeo or postgresql, not $(STORAGE))
 endif
 .PHONY: postgresql-server FORCE
 
-.PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean screenshots i18n
+.PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean \
+  screenshots i18n dist test-dist test-release
+.PHONY: test-browser
 
 build: bin/.built
 
@@ -74,7 +83,7 @@ $(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen
 	$(PIP) install -c $(CONSTRAINTS) --find-links $(WHEELS) \
 	  --no-binary plone.recipe.zope2instance \
 	  zc.buildout zc.recipe.egg zc.recipe.testrunner plone.recipe.zope2instance \
-	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme -e ".[test]"
+	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme i18ndude -e ".[test]"
 	$(VENV)/bin/pip check
 	touch $@
 
@@ -117,7 +126,7 @@ stop:
 	-@test -x bin/zeoserver && bin/zeoserver stop
 	-@test -f $(PGDIR)/data/PG_VERSION && scripts/postgresql stop $(PGDIR)
 
-test: test-core test-senaite
+test: test-core test-senaite test-dist
 
 test-core: test-core-py2 test-core-py3
 
@@ -140,9 +149,53 @@ test-senaite: build
 test-e2e: $(E2E_NEEDS)
 	SENAITE_QUEUE_E2E_STORAGE=$(STORAGE) $(VENV)/bin/python -m pytest -v -p no:cacheprovider src/senaite/queue/tests/e2e
 
-# src/senaite/queue/locales: rebuild senaite.queue.pot from the sources, sync every .po with it
+# Python 3 release tools (twine, zest.releaser), pinned in requirements-release.txt
+$(TOOLS)/.installed: requirements-release.txt
+	rm -rf $(TOOLS)
+	$(PYTHON3) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q --disable-pip-version-check -r requirements-release.txt
+	touch $@
+
+# dist/senaite.queue-<version>.tar.gz and the py2 wheel, from the files git knows
+dist: build $(TOOLS)/.installed
+	scripts/build-dist dist
+	$(TOOLS)/bin/twine check --strict dist/senaite.queue-$(VERSION)*
+
+# The wheel and the sdist carry exactly the package's tracked files; metadata; releasing
+test-dist: build $(TOOLS)/.installed
+	RELEASE_TOOLS=$(TOOLS)/bin $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  src/senaite/queue/tests/release/test_dist.py
+
+# A virtualenv like a lab's: the pinned stack, and senaite.queue (with what it requires)
+# from the wheel in dist/ only, never from the checkout
+$(RELEASE_VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen | dist
+	rm -rf $(RELEASE_VENV)
+	PYTHONPATH=$(BUILD)/virtualenv $(PYTHON) -m virtualenv -q $(RELEASE_VENV)
+	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) \
+	  pip setuptools wheel
+	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) \
+	  --find-links $(WHEELS) --find-links dist --no-binary plone.recipe.zope2instance \
+	  zc.buildout zc.recipe.egg plone.recipe.zope2instance plone.recipe.zeoserver \
+	  Plone plone.app.upgrade senaite.lims senaite.queue==$(VERSION)
+	touch $@
+
+# Installs the wheel of `make dist` into a new, non-develop buildout as docs/installation.rst
+# says, then activates and configures it over HTTP and has a consumer run a lab user's work.
+test-release: dist $(RELEASE_VENV)/.installed
+	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+	  --no-index --find-links dist senaite.queue==$(VERSION)
+	$(RELEASE_VENV)/bin/pip check
+	RELEASE_VENV=$(RELEASE_VENV) $(VENV)/bin/python -m pytest -v -p no:cacheprovider \
+	  src/senaite/queue/tests/release/test_release.py
+
+# src/senaite/queue/locales: rebuild senaite.queue.pot from the sources with i18ndude, sync
+# every .po with it
+LOCALES := src/senaite/queue/locales
 i18n: $(VENV)/.installed
-	$(VENV)/bin/python src/senaite/queue/locales/extract.py
+	cd src/senaite/queue && ../../../$(VENV)/bin/i18ndude rebuild-pot \
+	  --pot locales/senaite.queue.pot --exclude tests .
+	$(VENV)/bin/i18ndude sync --pot $(LOCALES)/senaite.queue.pot \
+	  $(LOCALES)/*/LC_MESSAGES/senaite.queue.po
 
 docs: $(VENV)/.installed
 	$(VENV)/bin/sphinx-build -W -q -b html docs docs/_build/html
@@ -152,12 +205,32 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update && apt-get install -y chromium
 
+# Its WebDriver, for Selenium (test-browser, screenshots)
+CHROMEDRIVER := /usr/bin/chromedriver
+$(CHROMEDRIVER):
+	apt-get update && apt-get install -y chromium chromium-driver
+
+# Python 3 with Selenium, for the browser tests and the screenshots
+$(VENV_BROWSER)/.installed: requirements-browser.txt
+	$(PYTHON3) -m venv $(VENV_BROWSER)
+	$(VENV_BROWSER)/bin/pip install -q --disable-pip-version-check -r requirements-browser.txt
+	touch $@
+
+# Headless Chromium (Debian's) clicks through what users do with the queue, on a real
+# cluster on free ports built like test-e2e's. A failed test leaves a screenshot and the
+# page's HTML in .build/test-browser.
+test-browser: build $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
+	PYTHONPATH=src $(VENV_BROWSER)/bin/python -m pytest -v -p no:cacheprovider --durations=0 \
+	  src/senaite/queue/tests/browser
+
 # docs/_static/*.png: the control panel with a field error, a worksheet and the samples with
 # queued analyses, and the Queue Monitor's tabs, taken from the running cluster.
-screenshots: run | $(CHROMIUM)
-	$(PYTHON3) scripts/screenshots.py --url http://localhost:$$(scripts/port client1)/$(SITE) \
+# The browser is driven by the browser tests' helpers (src/senaite/queue/tests/browser).
+screenshots: run $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
+	$(VENV_BROWSER)/bin/python scripts/screenshots.py \
+	  --url http://localhost:$$(scripts/port client1)/$(SITE) \
 	  --server-url http://localhost:$$(scripts/port queue_server)/$(SITE) \
-	  --config local.cfg --out docs/_static --chromium $(CHROMIUM)
+	  --config local.cfg --out docs/_static --chromium $(CHROMIUM) --chromedriver $(CHROMEDRIVER)
 
 # PostgreSQL from Debian, installed only when the machine has none.
 postgresql-server:
@@ -167,4 +240,4 @@ FORCE:
 
 clean: stop
 	rm -rf $(BUILD) $(VENV) bin parts develop-eggs downloads eggs var .installed.cfg docs/_build \
-	  local.cfg src/*.egg-info
+	  local.cfg src/*.egg-info dist

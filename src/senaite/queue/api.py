@@ -1,20 +1,25 @@
 # -*- coding: utf-8 -*-
-"""Public Python API of senaite.queue.
+"""Public Python API of senaite.queue: the one door from the Plone side into the queue.
 
-Tasks are written to the site's queue in the caller's transaction: a task exists if and only
-if the change that asked for it is committed.
+Views, workflow-action adapters, guards, listings, viewlets, subscribers and task adapters
+reach the site's queue through these functions only. Every write (add, requeue, delete) is
+done in the caller's transaction: a task exists if and only if the change that asked for it
+is committed.
 """
 
-import threading
-import time
-
+import transaction
 from bika.lims import api as capi
 from senaite.queue import settings
-from senaite.queue.client.session import ping
+from senaite.queue.client import health
+from senaite.queue.core.errors import TaskStatusError
+from senaite.queue.core.task import RUNNING
+from senaite.queue.core.task import RUNTIME_FIELDS
 from senaite.queue.core.task import Task
+from senaite.queue.core.task import is_uid
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.interfaces import ITaskQueue
+from zope.annotation.interfaces import IAnnotations
 from zope.component import queryAdapter
 from zope.component import queryUtility
 
@@ -27,12 +32,10 @@ ACTION_TASK_PREFIX = "task_action_"
 ASSIGN_TASK = "task_assign_analyses"
 REINDEX_SECURITY_TASK = "task_reindex_object_security"
 
-# How long this process trusts its last check of whether the server answers
-SERVER_CHECK_SECONDS = 5
-SERVER_CHECK_TIMEOUT = 2
-
-_server_checks = {}
-_server_checks_lock = threading.Lock()
+# The request key a consumer marks its request with: the uid of the task it processes
+CONSUMER_MARKER = "queue_tuid"
+# The request annotation that holds the request's QueuedLookup
+LOOKUP_KEY = "senaite.queue.lookup"
 
 
 def is_installed():
@@ -43,6 +46,14 @@ def is_installed():
 def get_queue():
     """The site's persistent queue, or None when senaite.queue is not installed."""
     return queryUtility(ITaskQueue)
+
+
+def _installed_queue():
+    """The site's persistent queue; ``ValueError`` when senaite.queue is not installed."""
+    queue = get_queue()
+    if queue is None:
+        raise ValueError("senaite.queue is not installed in this site")
+    return queue
 
 
 def get_server_url():
@@ -63,29 +74,28 @@ def is_queue_server():
 
 def server_answers(server_url):
     """Whether the queue server answers; checked at most every few seconds."""
-    now = time.time()
-    with _server_checks_lock:
-        checked = _server_checks.get(server_url)
-    if checked and now - checked[0] < SERVER_CHECK_SECONDS:
-        return checked[1]
-    answers = ping(server_url, timeout=SERVER_CHECK_TIMEOUT)
-    with _server_checks_lock:
-        _server_checks[server_url] = (now, answers)
-    return answers
+    return health.check(server_url).answers
+
+
+def server_silent_since(server_url):
+    """Since when (epoch seconds) the queue server has not answered this process, or None
+    while it answers; checked as ``server_answers``."""
+    return health.check(server_url).silent_since
 
 
 def get_queue_status(name_or_action=None):
     """``ready``, ``resuming`` (no new tasks, the queued ones still run) or ``disabled``.
 
-    ``name_or_action`` is accepted for compatibility and not used.
+    It depends on the installation, the Queue Server setting and the chunk size, never on
+    whether the server answers: while it does not, tasks are still queued and their objects
+    stay locked, and they run when it is back. ``name_or_action`` is accepted so that code
+    written for 1.x keeps working; it is ignored: the status is the same for every task.
     """
     if not is_installed():
         return DISABLED
     server_url = get_server_url()
     queue = get_queue()
     if not server_url or queue is None:
-        return DISABLED
-    if not is_queue_server() and not server_answers(server_url):
         return DISABLED
     if settings.get_chunk_size() > 0:
         return READY
@@ -114,7 +124,10 @@ def is_site_user(user_id):
 
 
 def is_queued(brain_object_uid, status=None):
-    """Whether a queued or running task (or one of ``status``) works on the object."""
+    """Whether a queued or running task (or one of ``status``) works on the object.
+
+    To ask about many objects, e.g. the rows of a listing, use ``get_queued_lookup``.
+    """
     if not is_queue_enabled():
         return False
     return get_queue().is_queued(capi.get_uid(brain_object_uid), status=status)
@@ -129,8 +142,7 @@ def new_task(name, context, **kw):
         "chunk_size": settings.get_chunk_size(),
         "username": capi.get_current_user().getId() or "",
     }
-    for key in ("task_uid", "status", "error_message", "attempt", "started",
-                "consumer_id", "finished", "conflicts", "conflict_since"):
+    for key in RUNTIME_FIELDS:
         kw.pop(key, None)
     values.update(kw)
     values.update(
@@ -146,9 +158,7 @@ def add_task(name, context, **kw):
     A ``task_action_<action>`` name without an adapter of its own is queued as a generic
     action task. Raises ``ValueError`` when no adapter can process the task.
     """
-    queue = get_queue()
-    if queue is None:
-        raise ValueError("senaite.queue is not installed in this site")
+    queue = _installed_queue()
     context = capi.get_object(context)
     if queryAdapter(context, IQueuedTaskAdapter, name=name) is None:
         if not name.startswith(ACTION_TASK_PREFIX):
@@ -158,7 +168,7 @@ def add_task(name, context, **kw):
         kw.setdefault("uids", [capi.get_uid(context)])
         return add_task(GENERIC_ACTION_TASK, context, **kw)
     task = new_task(name, context, **kw)
-    return queue.add(task, top_priority=settings.get_top_priority())
+    return _changed(queue.add(task, top_priority=settings.get_top_priority()))
 
 
 def _copy_values(source_task, kw):
@@ -219,3 +229,179 @@ def add_reindex_obj_security_task(brain_object_uid, **kw):
     kw.setdefault("priority", 50)
     kw.setdefault("ghost", True)
     return add_task(REINDEX_SECURITY_TASK, obj, uids=[capi.get_uid(obj)], **kw)
+
+
+# -- reading the queue --------------------------------------------------------------------
+
+def get_task(task_uid):
+    """A copy of the task, or None."""
+    queue = get_queue()
+    return queue.get_task(task_uid) if queue is not None else None
+
+
+def get_tasks(status=None):
+    """Copies of the tasks with the given status(es): queued and running by default, in
+    pop order for queued ones; ghost tasks only when "ghost" is among the statuses."""
+    queue = get_queue()
+    return queue.get_tasks(status) if queue is not None else []
+
+
+def get_tasks_for(brain_object_uid, name=None, status=None):
+    """Copies of the tasks that work on the object (as context or among their uids),
+    optionally of one name; statuses as ``get_tasks``."""
+    queue = get_queue()
+    if queue is None:
+        return []
+    return queue.get_tasks_for(capi.get_uid(brain_object_uid), name=name, status=status)
+
+
+def get_statistics(now=None):
+    """The queue's counts and what a status page shows (oldest queued task, consumers,
+    leases, tasks done in the last hour), or None when senaite.queue is not installed."""
+    queue = get_queue()
+    return queue.statistics(now) if queue is not None else None
+
+
+class QueuedLookup(object):
+    """Whether the queue works on objects, for many objects at once (``obj in lookup``).
+
+    The queue's status is read once, when the lookup is made; each object then costs one
+    look into the queue's object index. As a boolean, False when the queue is not enabled
+    or holds no task: no object is queued then.
+    """
+
+    def __init__(self, queue):
+        self.queue = queue
+
+    def __bool__(self):
+        return self.queue is not None
+
+    __nonzero__ = __bool__
+
+    def __contains__(self, brain_object_uid):
+        """Whether a queued or running task works on the object (a brain, object or UID)."""
+        if self.queue is None:
+            return False
+        return self.queue.is_queued(capi.get_uid(brain_object_uid))
+
+    def any(self, items):
+        """Whether the queue works on any of the objects."""
+        return any(item in self for item in items)
+
+    def count(self, items):
+        """On how many of the objects the queue works."""
+        return len([item for item in items if item in self])
+
+
+def get_queued_lookup():
+    """The ``QueuedLookup`` of the current request, for listings, guards and viewlets that
+    ask about many objects.
+
+    It is made once per transaction of the request; a write of this API (add, requeue,
+    delete) makes the next call read the queue's status again.
+    """
+    current = transaction.get()
+    annotations = _request_annotations()
+    cached = annotations.get(LOOKUP_KEY)
+    if cached is not None and cached[0] is current:
+        return cached[1]
+    queue = get_queue() if is_queue_enabled() else None
+    if queue is not None and queue.is_empty():
+        queue = None
+    lookup = QueuedLookup(queue)
+    annotations[LOOKUP_KEY] = (current, lookup)
+    return lookup
+
+
+def _request_annotations():
+    """The annotations of the current request; a throwaway dict without one."""
+    request = capi.get_request()
+    annotations = IAnnotations(request, None) if request is not None else None
+    return annotations if annotations is not None else {}
+
+
+def _changed(result):
+    """Forget the request's lookup after a write of the queue; return ``result``."""
+    _request_annotations().pop(LOOKUP_KEY, None)
+    return result
+
+
+# -- managing tasks -----------------------------------------------------------------------
+
+def requeue_task(task_uid):
+    """Queue a queued or failed task again, with the retries of the settings; the task.
+
+    Done in the caller's transaction, wherever it is asked for (the monitor's button, the
+    JSON route). A running task is refused with ``TaskStatusError``: a consumer may be
+    working on it. A pop of the same task writes the same task record, so when the two
+    run at once only one transaction commits; the other conflicts, and its retry sees the
+    outcome of the first. ``TaskNotFoundError`` for an unknown task.
+    """
+    queue = _installed_queue()
+    return _changed(queue.requeue(task_uid, retries=settings.get_max_retries()))
+
+
+def delete_task(task_uid, running=True):
+    """Remove a task from the queue; the task, with status None.
+
+    With ``running=False`` a running task is refused as ``requeue_task`` refuses it.
+    Transaction and concurrency as ``requeue_task``.
+    """
+    queue = _installed_queue()
+    if not running:
+        task = queue.get_task(task_uid)
+        if task is not None and task.status == RUNNING:
+            raise TaskStatusError(task_uid, RUNNING, "Task is running, it cannot be "
+                                  "removed: {}".format(task_uid))
+    return _changed(queue.delete(task_uid))
+
+
+def get_secret(site=None):
+    """The key the processes of the cluster sign their calls with, kept by the queue of
+    ``site`` (the current site by default); None when senaite.queue is not installed."""
+    if site is None:
+        queue = get_queue()
+    else:
+        queue = site.getSiteManager().queryUtility(ITaskQueue)
+    return queue.get_secret() if queue is not None else None
+
+
+def rotate_secret():
+    """Replace the key the processes of the cluster sign their calls with."""
+    _installed_queue().rotate_secret()
+
+
+# -- the consumer's own requests ----------------------------------------------------------
+
+def get_running_task(request=None):
+    """The running task a consumer processes in this request, or None.
+
+    The consumer marks its request with the task's uid (``CONSUMER_MARKER``). Form values
+    end up in the same place, so the mark alone proves nothing: it counts only when it
+    names a task that is running now, as the current user.
+    """
+    request = request if request is not None else capi.get_request()
+    if request is None:
+        return None
+    task_uid = request.get(CONSUMER_MARKER)
+    if not is_uid(task_uid, allow_portal=False):
+        return None
+    task = get_task(task_uid)
+    if task is None or task.status != RUNNING:
+        return None
+    user_id = capi.get_current_user().getId() or ""
+    if task.username and task.username != user_id:
+        return None
+    return task
+
+
+def is_consumer_run(request=None):
+    """Whether a consumer is processing a task in this request."""
+    return get_running_task(request) is not None
+
+
+def can_queue(request=None):
+    """Whether new work may be queued from this request: the queue is ready for the
+    current user, and the request is not a consumer's (a consumer does the work itself,
+    and the guards let it through)."""
+    return is_queue_ready() and not is_consumer_run(request)

@@ -2,7 +2,7 @@
 """PAS plugin that logs in the callers of the queue's routes by their token.
 
 Only requests for a queue route (``@@API/senaite/v1/queue_server/...`` or
-``.../queue_consumer/...``) with an ``X-Queue-Auth-Token`` header are looked at. A valid token
+``.../queue_consumer/...``) with a token header (see ``protocol``) are looked at. A valid token
 authenticates its user; any other token leaves the request anonymous and records why, so the
 route answers 401 with that reason.
 """
@@ -17,16 +17,14 @@ from Products.PluggableAuthService.interfaces.plugins import IAuthenticationPlug
 from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
 from Products.PluggableAuthService.plugins.BasePlugin import BasePlugin
 from senaite.queue import PAS_PLUGIN_ID
-from senaite.queue.client.session import API_PATH
-from senaite.queue.client.session import TOKEN_HEADER
+from senaite.queue import api
+from senaite.queue import protocol
 from senaite.queue.core import token
 from senaite.queue.interfaces import ISenaiteQueueLayer
-from senaite.queue.interfaces import ITaskQueue
 from zope.globalrequest import getRequest
 from zope.interface import implementer
 
 META_TYPE = "SENAITE Queue Auth Plugin"
-QUEUE_ROUTES = ("queue_server", "queue_consumer")
 # Request key holding the reason a token was refused
 AUTH_ERROR_KEY = "senaite.queue.auth_error"
 # Request key holding the user id of a valid token
@@ -37,18 +35,6 @@ CREDENTIALS_KEY = "senaite.queue.user_id"
 FIRST_SEEN_KEY = "senaite.queue.token_first_seen"
 # Tokens seen by this process: a token is good for one request only
 NONCES = token.NonceCache()
-
-
-def get_route(request):
-    """The queue route a request is for (e.g. ``queue_server/pop``), or None."""
-    path = request.get("PATH_INFO") or ""
-    marker = "/{}/".format(API_PATH)
-    if marker not in path:
-        return None
-    route = path.split(marker, 1)[1].strip("/")
-    if route.split("/", 1)[0] not in QUEUE_ROUTES:
-        return None
-    return route
 
 
 @implementer(IExtractionPlugin, IAuthenticationPlugin)
@@ -63,16 +49,14 @@ class QueueAuthPlugin(BasePlugin):
         self.title = title
 
     def get_secret(self):
-        site = aq_parent(aq_inner(self._getPAS()))
-        queue = site.getSiteManager().queryUtility(ITaskQueue)
-        return queue.get_secret() if queue is not None else None
+        return api.get_secret(aq_parent(aq_inner(self._getPAS())))
 
     @security.private
     def extractCredentials(self, request):
-        value = request.getHeader(TOKEN_HEADER)
+        value = request.getHeader(protocol.TOKEN_HEADER)
         if not value or not ISenaiteQueueLayer.providedBy(request):
             return {}
-        route = get_route(request)
+        route = protocol.get_route(request.get("PATH_INFO") or "")
         secret = self.get_secret()
         if route is None or secret is None:
             return {}
@@ -83,7 +67,8 @@ class QueueAuthPlugin(BasePlugin):
         retried = getattr(request, "retry_count", 0) > 0
         try:
             user_id = token.verify(secret, value, request.get("REQUEST_METHOD", "GET"),
-                                   route, now=first_seen if retried else None,
+                                   protocol.route_path(route),
+                                   now=first_seen if retried else None,
                                    nonces=None if retried else NONCES)
         except (token.TokenError, ValueError) as exc:
             request.set(AUTH_ERROR_KEY, "{}".format(exc))

@@ -3,6 +3,7 @@
 
 from plone import api as ploneapi
 from Products.CMFPlone.interfaces import INonInstallable
+from Products.GenericSetup.tool import UNKNOWN
 from Products.PluggableAuthService.interfaces.plugins import IAuthenticationPlugin
 from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
 from senaite.queue import PAS_PLUGIN_ID
@@ -13,6 +14,12 @@ from senaite.queue.pasplugin import QueueAuthPlugin
 from zope.interface import implementer
 
 PLUGIN_INTERFACES = (IExtractionPlugin, IAuthenticationPlugin)
+# Every SENAITE site has it: senaite.lims installs it when the site is created
+SENAITE_PROFILE = "senaite.core:default"
+
+
+class NotASenaiteSite(Exception):
+    """senaite.queue was asked to install itself in a Plone site without SENAITE."""
 
 
 @implementer(INonInstallable)
@@ -21,6 +28,14 @@ class HiddenProfiles(object):
 
     def getNonInstallableProfiles(self):
         return ["senaite.queue:uninstall"]
+
+
+def pre_install(setup_tool):
+    """Refuses a Plone site without SENAITE before the profile changes anything."""
+    if setup_tool.getLastVersionForProfile(SENAITE_PROFILE) == UNKNOWN:
+        raise NotASenaiteSite(
+            "senaite.queue works in SENAITE sites only: {} has no SENAITE LIMS".format(
+                ploneapi.portal.get().getId()))
 
 
 def post_install(setup_tool):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
-"""SENAITE integration: task adapters, workflow-action adapters, guards, listing adapters,
-the worksheet views the queue changes and the contact subscriber.
+"""Adapters of SENAITE's hooks: guards and listing adapters here, task adapters in ``tasks/``,
+workflow-action adapters in ``workflow/``.
 
-Every entry point queues work only when ``api.is_queue_ready()``; otherwise it does exactly
-what SENAITE does without senaite.queue.
+Every entry point queues work only when the queue is ready; otherwise it does exactly what
+SENAITE does without senaite.queue.
 """

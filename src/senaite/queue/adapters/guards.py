@@ -14,7 +14,6 @@ from bika.lims import api as capi
 from bika.lims.interfaces import IGuardAdapter
 from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import api
-from senaite.queue.adapters.markers import is_consumer_run
 from zope.interface import implementer
 
 
@@ -27,19 +26,16 @@ class QueueGuardAdapter(object):
         self.context = context
 
     def guard(self, transition):
-        if not self.is_queued():
+        if not self.is_busy():
             return True
-        return is_consumer_run()
+        return api.is_consumer_run()
 
-    def is_queued(self):
-        if not api.is_queue_enabled():
+    def is_busy(self):
+        """Whether the queue works on the context or on one of its analyses."""
+        queued = api.get_queued_lookup()
+        if not queued:
             return False
-        queue = api.get_queue()
-        if queue.is_empty():
-            return False
-        if queue.is_queued(capi.get_uid(self.context)):
-            return True
-        return any(queue.is_queued(uid) for uid in self.get_analyses_uids())
+        return self.context in queued or queued.any(self.get_analyses_uids())
 
     def get_analyses_uids(self):
         raise NotImplementedError

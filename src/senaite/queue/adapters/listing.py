@@ -6,7 +6,8 @@ a worksheet's analyses (and any other analyses listing, e.g. a sample's), the wo
 "Add analyses" listing and the samples listings. A row is queued when a queued or running
 task works on its object: one lookup in the queue's object index per row, no scan. For a
 sample, its analyses count too (one catalog query per sample row, only while the queue
-holds tasks). All of them do nothing when the queue is not enabled.
+holds tasks). The queue's status is read once per request (``api.get_queued_lookup``). All
+of them do nothing when the queue is not enabled.
 """
 
 from bika.lims import api as capi
@@ -42,31 +43,26 @@ class QueuedRowsAdapter(object):
     def __init__(self, listing, context):
         self.listing = listing
         self.context = context
-        self._queue = None
-        self._active = None
+        self._queued = None
 
     @property
-    def queue(self):
-        """The queue, when it is enabled and holds tasks; else None."""
-        if self._active is None:
-            self._active = False
-            if api.is_queue_enabled():
-                self._queue = api.get_queue()
-                self._active = not self._queue.is_empty()
-        return self._queue if self._active else None
+    def queued(self):
+        """The request's lookup of queued objects (``api.get_queued_lookup``)."""
+        if self._queued is None:
+            self._queued = api.get_queued_lookup()
+        return self._queued
 
     def before_render(self):
         pass
 
     def folder_item(self, obj, item, index):
-        queue = self.queue
-        if queue is None or not item:
+        if not item or not self.queued:
             return
-        if self.is_queued(queue, obj, item):
+        if self.is_row_queued(obj, item):
             self.mark_queued(item)
 
-    def is_queued(self, queue, obj, item):
-        return queue.is_queued(item.get("uid") or capi.get_uid(obj))
+    def is_row_queued(self, obj, item):
+        return (item.get("uid") or obj) in self.queued
 
     def mark_queued(self, item):
         item["disabled"] = True
@@ -103,7 +99,7 @@ class QueuedAnalysesAdapter(QueuedRowsAdapter):
                 self._slots.setdefault(to_int(row.get("position"), 0), []).append(
                     row.get("analysis_uid"))
         uids = self._slots.get(to_int(position, 0), [])
-        return all(self.queue.is_queued(uid) for uid in uids if uid)
+        return all(uid in self.queued for uid in uids if uid)
 
 
 class QueuedWorksheetsAdapter(QueuedRowsAdapter):
@@ -128,9 +124,9 @@ class QueuedSamplesAdapter(QueuedRowsAdapter):
 
     spinner_columns = ("Progress", )
 
-    def is_queued(self, queue, obj, item):
+    def is_row_queued(self, obj, item):
         sample_uid = item.get("uid") or capi.get_uid(obj)
-        if queue.is_queued(sample_uid):
+        if sample_uid in self.queued:
             return True
         brains = capi.search({"getAncestorsUIDs": sample_uid}, ANALYSIS_CATALOG)
-        return any(queue.is_queued(capi.get_uid(brain)) for brain in brains)
+        return self.queued.any(brains)

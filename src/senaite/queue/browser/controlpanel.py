@@ -95,7 +95,7 @@ class QueueControlPanelForm(RegistryEditForm):
             raise Unauthorized("Only a Manager may rotate the queue's secret")
         PostOnly(self.request)
         CheckAuthenticator(self.request)
-        api.get_queue().rotate_secret()
+        api.rotate_secret()
         IStatusMessage(self.request).add(_(
             u"A new shared secret is in use; tasks in flight re-authenticate with it"),
             "info")

@@ -11,16 +11,18 @@ import time
 from datetime import datetime
 
 import six
+from AccessControl import getSecurityManager
 from bika.lims import api as capi
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from senaite.app.listing.view import ListingView
 from senaite.queue import api
 from senaite.queue import messageFactory as _
-from senaite.queue.core.storage import GHOST
 from senaite.queue.core.task import FAILED
+from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import QUEUED
 from senaite.queue.core.task import RUNNING
-from senaite.queue.jsonapi.envelopes import get_task_url
+from senaite.queue.permissions import ManageQueue
+from senaite.queue.routing.answers import get_task_url
 
 try:
     from html import escape as _escape
@@ -164,26 +166,33 @@ class QueueMonitorView(ListingView):
         ]
         self.default_review_state = ACTIVE
 
-    # -- data -------------------------------------------------------------
+    def update(self):
+        """Without "Manage queue" (e.g. lab clerks) the monitor is read-only: no buttons,
+        no selection."""
+        super(QueueMonitorView, self).update()
+        if not self.can_manage_queue():
+            self.show_select_column = False
+            for review_state in self.review_states:
+                review_state["custom_transitions"] = []
+                review_state["confirm_transitions"] = []
 
-    def get_queue(self):
-        return api.get_queue()
+    def can_manage_queue(self):
+        return bool(getSecurityManager().checkPermission(ManageQueue, capi.get_portal()))
+
+    # -- data -------------------------------------------------------------
 
     def get_rows(self, statuses=(RUNNING, QUEUED, FAILED)):
         """The tasks of the statuses (ghosts included), each with its position among the
         active tasks: running ones first (in the order they started), then queued ones in pop
         order. Failed tasks have position 0. Active tasks are only read when asked for."""
-        queue = self.get_queue()
-        if queue is None:
-            return []
         active = []
         if RUNNING in statuses or QUEUED in statuses:
-            active = sorted(queue.get_tasks([RUNNING, GHOST]),
+            active = sorted(api.get_tasks([RUNNING, GHOST]),
                             key=lambda task: (task.started or 0, task.task_uid))
-            active += queue.get_tasks([QUEUED, GHOST])
+            active += api.get_tasks([QUEUED, GHOST])
         rows = [{"task": task, "position": index + 1} for index, task in enumerate(active)]
         if FAILED in statuses:
-            failed = sorted(queue.get_tasks([FAILED, GHOST]),
+            failed = sorted(api.get_tasks([FAILED, GHOST]),
                             key=lambda task: (task.created, task.task_uid))
             rows.extend({"task": task, "position": 0} for task in failed)
         return rows
@@ -268,11 +277,10 @@ class QueueMonitorView(ListingView):
     def get_statistics(self):
         """The figures shown above the listing: a list of (label, value), and the
         consumers' last-seen times (consumer id, time, age), most recent first."""
-        queue = self.get_queue()
-        if queue is None:
-            return {"figures": [], "consumers": []}
         now = self.now
-        stats = queue.statistics(now)
+        stats = api.get_statistics(now)
+        if stats is None:
+            return {"figures": [], "consumers": []}
         oldest = stats.get("oldest_queued")
         figures = [
             (_("Queued"), stats.get(QUEUED, 0)),

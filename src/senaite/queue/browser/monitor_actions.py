@@ -5,9 +5,11 @@
 SENAITE's ``workflow_action`` view (public) looks these adapters up by name and hands them the
 selected UIDs, here task UIDs. That view ends with a redirect, which plone.protect's automatic
 CSRF check never sees, so the adapters check the request themselves: a POST with the page's
-``_authenticator`` token, and *Manage Bika* on the site. They change the queue in the request's
-transaction and go back to the monitor with a message. Running tasks are refused (a consumer may
-be working on them right now) and left as they are.
+``_authenticator`` token, and *senaite.queue: Manage queue* on the site (lab clerks, who have
+*Manage Bika*, may read the monitor but not change it). They requeue or remove the tasks
+through ``senaite.queue.api``, in the request's transaction, as the JSON routes do, and go
+back to the monitor with a message. Running tasks are refused (a consumer may be working on
+them right now) and left as they are.
 """
 
 from AccessControl import getSecurityManager
@@ -16,54 +18,42 @@ from bika.lims.browser.workflow import RequestContextAware
 from bika.lims.interfaces import IWorkflowActionUIDsAdapter
 from plone.protect import CheckAuthenticator
 from plone.protect import PostOnly
-from senaite.core.permissions import ManageBika
 from senaite.queue import api
 from senaite.queue import messageFactory as _
-from senaite.queue import settings
 from senaite.queue.browser.monitor import MONITOR_VIEW
 from senaite.queue.core.errors import InvalidArgumentError
 from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
-from senaite.queue.core.task import RUNNING
+from senaite.queue.permissions import ManageQueue
 from zExceptions import Unauthorized
 from zope.interface import implementer
 
 
 @implementer(IWorkflowActionUIDsAdapter)
 class MonitorActionAdapter(RequestContextAware):
-    """Base of the monitor's actions: ``change(queue, task)`` does the work."""
+    """Base of the monitor's actions: ``change(task_uid)`` does the work."""
 
     done_message = None
 
     def __call__(self, action, uids):
         portal = capi.get_portal()
-        if not getSecurityManager().checkPermission(ManageBika, portal):
-            raise Unauthorized("Managing the queue needs the permission {}".format(ManageBika))
+        if not getSecurityManager().checkPermission(ManageQueue, portal):
+            raise Unauthorized("Managing the queue needs the permission {}".format(ManageQueue))
         PostOnly(self.request)
         CheckAuthenticator(self.request)
         self.back_url = "{}/{}".format(capi.get_url(portal), MONITOR_VIEW)
-        queue = api.get_queue()
-        if queue is None:
+        if not api.is_installed():
             return self.redirect(message=_("senaite.queue is not installed"), level="error")
         changed, running, missing = [], [], []
         for uid in uids:
             try:
-                task = queue.get_task(uid)
-            except InvalidArgumentError:
-                task = None
-            if task is None:
+                task = self.change(uid)
+            except TaskStatusError as exc:
+                running.append(exc.task_uid[:9])
+            except (TaskNotFoundError, InvalidArgumentError):
                 missing.append(uid)
-            elif task.status == RUNNING:
-                running.append(task.short_uid)
             else:
-                try:
-                    self.change(queue, task)
-                except TaskStatusError:
-                    running.append(task.short_uid)
-                except TaskNotFoundError:
-                    missing.append(uid)
-                else:
-                    changed.append(task.short_uid)
+                changed.append(task.short_uid)
         if running:
             self.add_status_message(_(
                 "Running tasks cannot be changed, a consumer may be working on them: "
@@ -82,7 +72,8 @@ class MonitorActionAdapter(RequestContextAware):
     def get_redirect_url(self):
         return self.back_url
 
-    def change(self, queue, task):
+    def change(self, task_uid):
+        """Change the task; the task, or a ``QueueError`` saying why not."""
         raise NotImplementedError
 
 
@@ -92,8 +83,8 @@ class WorkflowActionRequeueAdapter(MonitorActionAdapter):
 
     done_message = _("Tasks queued again: ${uids}")
 
-    def change(self, queue, task):
-        queue.requeue(task.task_uid, retries=settings.get_max_retries())
+    def change(self, task_uid):
+        return api.requeue_task(task_uid)
 
 
 class WorkflowActionRemoveAdapter(MonitorActionAdapter):
@@ -101,5 +92,5 @@ class WorkflowActionRemoveAdapter(MonitorActionAdapter):
 
     done_message = _("Tasks removed: ${uids}")
 
-    def change(self, queue, task):
-        queue.delete(task.task_uid)
+    def change(self, task_uid):
+        return api.delete_task(task_uid, running=False)

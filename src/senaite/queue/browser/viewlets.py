@@ -1,12 +1,15 @@
 # -*- coding: utf-8 -*-
 """Viewlets: what the queue is doing for the object shown, and whether it can work."""
 
+import time
+
 from bika.lims import api as capi
 from plone.app.layout.viewlets import ViewletBase
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import api
-from senaite.queue.adapters.worksheet import get_queued_count
+from senaite.queue.browser.monitor import format_age
+from senaite.queue.browser.monitor import format_time
 
 
 class QueuedAnalysesViewlet(ViewletBase):
@@ -41,26 +44,32 @@ class WorksheetQueueViewlet(QueuedAnalysesViewlet):
     other_worksheets = True
 
     def get_count(self):
-        return get_queued_count(self.context)
+        if not api.is_queue_enabled():
+            return 0
+        ws_uid = capi.get_uid(self.context)
+        uids = set()
+        for task in api.get_tasks_for(ws_uid):
+            uids.update(task.uids)
+        uids.discard(ws_uid)
+        return len(uids)
 
 
 class SampleQueueViewlet(QueuedAnalysesViewlet):
     """On samples: the sample's analyses the queue works on."""
 
     def get_count(self):
-        if not api.is_queue_enabled():
-            return 0
-        queue = api.get_queue()
-        if queue.is_empty():
+        queued = api.get_queued_lookup()
+        if not queued:
             return 0
         brains = capi.search({"getAncestorsUIDs": capi.get_uid(self.context)},
                              ANALYSIS_CATALOG)
-        return len([brain for brain in brains if queue.is_queued(capi.get_uid(brain))])
+        return queued.count(brains)
 
 
 class ServerStatusViewlet(ViewletBase):
-    """For managers: a warning when the queue cannot work (no valid Queue Server, or a
-    Queue Server that does not answer; that check is cached by ``api``)."""
+    """For managers: a warning when the queue cannot work (no valid Queue Server), or
+    cannot hand tasks out (a Queue Server that does not answer: since when, as this process
+    found out; the check is cached by ``api``)."""
 
     template = ViewPageTemplateFile("templates/server_status_viewlet.pt")
 
@@ -81,6 +90,11 @@ class ServerStatusViewlet(ViewletBase):
 
     def get_server_url(self):
         return api.get_server_url()
+
+    def get_silent_since(self):
+        """Since when the server has not answered: ``time`` and ``age``, as text."""
+        since = api.server_silent_since(api.get_server_url()) or time.time()
+        return {"time": format_time(since), "age": format_age(time.time() - since)}
 
     def get_settings_url(self):
         return "{}/@@queue-controlpanel".format(capi.get_url(capi.get_portal()))

@@ -1,17 +1,16 @@
 # -*- coding: utf-8 -*-
 """A requests session that calls the queue's JSON routes of a site.
 
-Every request carries a fresh ``X-Queue-Auth-Token`` for the user it acts as, scoped to its
-method and route. Transport and HTTP errors become ``QueueClientError`` with the status and
-reason the server gave.
+Every request carries a fresh token (``protocol.TOKEN_HEADER``) for the user it acts as,
+scoped to its method and route. Transport and HTTP errors become ``QueueClientError`` with
+the status and reason the server gave.
 """
 
 import requests
 import six
+from senaite.queue import protocol
 from senaite.queue.core import token
 
-API_PATH = "@@API/senaite/v1"
-TOKEN_HEADER = "X-Queue-Auth-Token"
 DEFAULT_TIMEOUT = 10
 
 
@@ -30,11 +29,6 @@ class QueueTimeoutError(QueueClientError):
     """The server did not answer in time."""
 
 
-def route_path(route):
-    """The path a token is scoped to, e.g. ``/queue_server/pop``."""
-    return "/" + route.strip("/")
-
-
 class QueueSession(object):
     """Calls ``<site_url>/@@API/senaite/v1/<route>`` as ``user_id``."""
 
@@ -47,7 +41,7 @@ class QueueSession(object):
         self.session.headers["Accept"] = "application/json"
 
     def url(self, route):
-        return "{}/{}{}".format(self.site_url, API_PATH, route_path(route))
+        return protocol.route_url(self.site_url, route)
 
     def get(self, route, timeout=None):
         return self.request("GET", route, None, timeout)
@@ -57,8 +51,8 @@ class QueueSession(object):
 
     def request(self, method, route, payload=None, timeout=None):
         """The decoded JSON answer of the route, or ``QueueClientError``."""
-        headers = {TOKEN_HEADER: token.mint(
-            self.secret, self.user_id, method, route_path(route))}
+        headers = {protocol.TOKEN_HEADER: token.mint(
+            self.secret, self.user_id, method, protocol.route_path(route))}
         try:
             response = self.session.request(
                 method, self.url(route), json=payload, headers=headers,
@@ -92,7 +86,7 @@ class QueueSession(object):
 
 def ping(site_url, timeout=DEFAULT_TIMEOUT):
     """Whether the site at ``site_url`` answers its status route as the queue server."""
-    url = "{}/{}/queue_server/status".format(site_url.rstrip("/"), API_PATH)
+    url = protocol.route_url(site_url, protocol.STATUS)
     try:
         response = requests.get(url, timeout=timeout, allow_redirects=False,
                                 headers={"Accept": "application/json"})

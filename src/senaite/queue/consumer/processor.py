@@ -4,11 +4,12 @@
 import time
 
 from bika.lims import api as capi
+from senaite.queue import api
 from senaite.queue import settings
-from senaite.queue.adapters.base import GOING_ON_KEY
-from senaite.queue.adapters.base import GoingOn
+from senaite.queue.adapters.tasks.base import GOING_ON_KEY
+from senaite.queue.adapters.tasks.base import GoingOn
 from senaite.queue.interfaces import IQueuedTaskAdapter
-from senaite.queue.jsonapi.payload import RouteError
+from senaite.queue.routing.payload import RouteError
 from zope.component import queryAdapter
 
 
@@ -30,7 +31,7 @@ def process_task(task, request):
     if adapter is None:
         raise RouteError(501, "No adapter found for {}".format(task.name))
     # Markers: guards step aside for the queue, analyses see their worksheet
-    request.set("queue_tuid", task.task_uid)
+    request.set(api.CONSUMER_MARKER, task.task_uid)
     if capi.get_portal_type(context) == "Worksheet":
         request.set("ws_uid", capi.get_uid(context))
     started = time.time()

@@ -5,25 +5,29 @@
 transaction: any failure dooms it, so nothing partial is committed, and a ConflictError makes
 ZPublisher retry the whole request. On its last try the route commits by itself, so that a
 conflict it loses again is answered (503, ``"conflict": true``, naming the object) instead of
-failing the request: the consumer then reports a conflict, not a failure.
+failing the request: the consumer then reports a conflict, not a failure. The transaction
+also holds the task's lease (``TaskQueue.hold``): if the lease was timed out, purged or the
+task deleted meanwhile, the commit conflicts and the retry finds the attempt over, so nothing
+is committed.
 """
 
 import time
 
 import transaction
 from bika.lims import api as capi
+from senaite.core.permissions import ManageBika
 from senaite.queue import api
+from senaite.queue import protocol
 from senaite.queue.consumer.consume import consume
 from senaite.queue.consumer.processor import process_task
-from senaite.queue.jsonapi.decorators import ALL_METHODS
-from senaite.queue.jsonapi.decorators import fail
-from senaite.queue.jsonapi.decorators import get_user_id
-from senaite.queue.jsonapi.decorators import may_retry
-from senaite.queue.jsonapi.decorators import queue_route
-from senaite.queue.jsonapi.envelopes import summary
-from senaite.queue.jsonapi.payload import RouteError
-from senaite.queue.jsonapi.payload import get_attempt
-from senaite.queue.jsonapi.payload import get_task_uid
+from senaite.queue.routing.answers import summary
+from senaite.queue.routing.payload import RouteError
+from senaite.queue.routing.payload import get_attempt
+from senaite.queue.routing.payload import get_task_uid
+from senaite.queue.routing.router import RouteTable
+from senaite.queue.routing.router import fail
+from senaite.queue.routing.router import get_user_id
+from senaite.queue.routing.router import may_retry
 from ZODB.POSException import ConflictError
 from ZODB.utils import oid_repr
 
@@ -31,8 +35,11 @@ from ZODB.utils import oid_repr
 LEASE_WAIT_SECONDS = 5
 LEASE_POLL_SECONDS = 0.01
 
+ROUTES = RouteTable("senaite.queue.consumer")
+route = ROUTES.route
 
-@queue_route(server=False, manage=True)
+
+@route("queue_consumer/consume", server=False, permission=ManageBika)
 def consume_route(request, payload):
     return summary("queue_consumer/consume", payload, message=consume(request))
 
@@ -73,13 +80,17 @@ def describe_conflict(exc):
     return "{} on {}".format(type(exc).__name__, where.strip())
 
 
-@queue_route(methods=("POST", ), server=False, token=True, writes=True, retries=True)
+@route(protocol.PROCESS, (protocol.PROCESS + "/<string:task_uid>", "process_task"),
+       methods=("POST", ), server=False, token=True, writes=True, retries=True)
 def process(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     task = get_leased_task(task_uid, get_attempt(payload))
     if task.username != get_user_id():
         raise RouteError(403, "Task {} runs as {}, not as {}".format(
             task_uid, task.username, get_user_id()))
+    # The work commits only if the lease still holds then: a worker that gave up on this
+    # attempt (its time limit) has reported a timeout, and the task may run again already
+    api.get_queue().hold(task_uid, task.attempt)
     try:
         process_task(task, request)
         if not may_retry(request):
@@ -95,16 +106,7 @@ def process(request, payload, task_uid=None):
                    message="Processed: {}".format(task.short_uid))
 
 
-def rule(path, endpoint, view):
-    return ("/senaite/v1/queue_consumer{}".format(path),
-            "senaite.queue.consumer.{}".format(endpoint), view, {"methods": ALL_METHODS})
-
-
 class ConsumerRoutes(object):
     """Route provider of the consumers (plone.jsonapi.core ``IRouteProvider``)."""
 
-    routes = [
-        rule("/consume", "consume", consume_route),
-        rule("/process", "process", process),
-        rule("/process/<string:task_uid>", "process_task", process),
-    ]
+    routes = ROUTES.routes

@@ -1,10 +1,19 @@
 # -*- coding: utf-8 -*-
-"""The consumer's worker: a long-lived thread that drains the queue.
+"""The consumer's worker: a thread that drains the queue while ``queue_consume`` is called.
 
 It watches the queue through a ZODB connection of its own (a cheap read of the queued counter
 after a sync) and, while work is visible, loops: pop from the queue server, have this process
 run the task as the task's user (``queue_consumer/process``), report the outcome with the
 task's attempt number, pop the next one.
+
+A worker lives on ticks: every ``queue_consume`` request (the clock-server's, or a visit)
+tells it to go on. When none has come for its idle limit, it reports the task in hand, takes
+no other and stops. The limit is ``IDLE_PERIODS`` clock periods, and never less than
+``MIN_IDLE_SECONDS``: ZServer wakes its clock only about every 30 s while the process is
+idle, whatever the period, and a tick may also wait for a free ZServer thread. 90 s lets two
+idle wake-ups in a row go missing before the worker stops; 4 periods does the same for
+periods above 30 s. A process without a clock-server (the users' client) gets the same
+90 s: a visit by hand leaves no worker behind.
 """
 
 import threading
@@ -12,15 +21,26 @@ import time
 
 import transaction
 from senaite.queue import logger
+from senaite.queue import protocol
 from senaite.queue.client.session import QueueClientError
 from senaite.queue.client.session import QueueSession
 from senaite.queue.client.session import QueueTimeoutError
+from ZEO.Exceptions import ClientDisconnected
+from ZODB.POSException import ConnectionStateError
 
 POLL_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 10
+IDLE_PERIODS = 4
+MIN_IDLE_SECONDS = 90
 
 _lock = threading.Lock()
 _worker = None
+
+
+def idle_limit(period=None):
+    """Seconds without a tick after which a worker stops, for a clock ``period`` (None when
+    no clock-server of this process calls ``queue_consume``)."""
+    return max(IDLE_PERIODS * (period or 0), MIN_IDLE_SECONDS)
 
 
 class Config(object):
@@ -34,54 +54,94 @@ class Config(object):
 
 
 class Worker(threading.Thread):
-    """Drains the queue until stopped; a daemon thread of the consumer process."""
+    """Drains the queue while ticks come; a daemon thread of the consumer process."""
 
-    def __init__(self, db, queue_oid, config):
+    def __init__(self, db, queue_oid, config, idle_limit):
         super(Worker, self).__init__(name="queue.consumer.{}".format(int(time.time())))
         self.daemon = True
         self.db = db
         self.queue_oid = queue_oid
         self.config = config
+        self.idle_limit = idle_limit
+        self.last_tick = time.time()
         self.stopping = threading.Event()
+        # Set (under the lock) when the worker has decided to take no more steps
+        self.finished = False
         self.backoff = 0
 
+    def tick(self, config, idle_limit):
+        """Go on, with what the tick tells; False when the worker has finished already.
+        Called under the module's lock."""
+        if self.finished or not self.is_alive():
+            return False
+        self.config = config
+        self.idle_limit = idle_limit
+        self.last_tick = time.time()
+        self.stopping.clear()
+        return True
+
     def stop(self):
+        """Report the task in hand, take no other, then stop."""
         self.stopping.set()
+
+    def idle_seconds(self):
+        return time.time() - self.last_tick
+
+    def goes_on(self):
+        """Whether the worker takes another task: not asked to stop, and ticks still come."""
+        return not self.stopping.is_set() and self.idle_seconds() <= self.idle_limit
+
+    def next_step(self):
+        """Whether to take another step; once not, the worker is finished."""
+        with _lock:
+            if not self.goes_on():
+                self.finished = True
+            return not self.finished
 
     def run(self):
         manager = transaction.TransactionManager()
         connection = self.db.open(transaction_manager=manager)
-        logger.info("{} started for {}".format(self.name, self.config.consumer_id))
+        logger.info("{} started for {}: it stops {:.0f} s after the last tick".format(
+            self.name, self.config.consumer_id, self.idle_limit))
         try:
-            while not self.stopping.is_set():
+            while self.next_step():
                 try:
                     self.step(connection, manager)
+                except ClientDisconnected as exc:
+                    logger.warning("{}: the database does not answer ({}), trying again".format(
+                        self.name, exc))
+                    self.wait_backoff()
+                except ConnectionStateError:
+                    # The process stops: Zope has closed its database
+                    self.stop()
                 except Exception:
                     logger.exception("{}: unexpected error".format(self.name))
                     self.wait_backoff()
         finally:
-            connection.close()
-            logger.info("{} stopped".format(self.name))
+            if connection.opened is not None:
+                connection.close()
+            if self.stopping.is_set():
+                logger.info("{} stopped".format(self.name))
+            else:
+                logger.info("{} stopped: no tick for {:.0f} s".format(
+                    self.name, self.idle_seconds()))
 
     def step(self, connection, manager):
-        """Pop and run one task if the queue has work; else wait a little."""
+        """Pop and run tasks if the queue has work; else wait a little."""
+        config = self.config
         manager.begin()
         try:
             queue = connection.get(self.queue_oid)
-            now = time.time()
-            # A pop also times out expired leases, so that their tasks run again
-            work = queue.counts()["queued"] or any(
-                lease["expires"] < now for lease in queue.leases().values())
+            work = self.has_work(queue, config.consumer_id)
             secret = queue.get_secret()
         finally:
             manager.abort()
         if not work:
             self.stopping.wait(POLL_SECONDS)
             return
-        config = self.config
         server = QueueSession(config.server_url, secret, config.user_id)
         try:
-            task = server.post("queue_server/pop", {"consumer_id": config.consumer_id})["task"]
+            task = server.post(protocol.POP, {"consumer_id": config.consumer_id})["task"]
         except QueueClientError as exc:
             logger.warning("{}: cannot pop from {}: {}".format(
                 self.name, config.server_url, exc))
@@ -94,9 +154,22 @@ class Worker(threading.Thread):
             self.wait_backoff()
             return
         self.backoff = 0
-        # Each report hands back the next task, so a busy queue drains back to back
-        while task and not self.stopping.is_set():
+        # While the worker goes on, each report hands back the next task: a busy queue drains
+        # back to back. A task handed out is always run.
+        while task:
             task = self.run_task(task, secret, config)
+
+    @staticmethod
+    def has_work(queue, consumer_id):
+        """Whether a pop would hand a task out or take one back: a queued task, an expired
+        lease, or a lease of this consumer's. Between steps no thread works on one of
+        those: a worker of this process that stopped or was killed left it, and the pop
+        gives it back to the queue (see ``TaskQueue.pop``)."""
+        if queue.counts()["queued"]:
+            return True
+        now = time.time()
+        return any(lease["expires"] < now or lease["consumer_id"] == consumer_id
+                   for lease in queue.leases().values())
 
     def wait_backoff(self):
         self.backoff = min(MAX_BACKOFF_SECONDS, max(POLL_SECONDS, self.backoff * 2))
@@ -105,8 +178,7 @@ class Worker(threading.Thread):
     def run_task(self, task, secret, config):
         """Have this process run the task as its user and report the outcome; the next task
         the server handed out with its answer, if any."""
-        payload = {"task_uid": task["task_uid"], "attempt": task["attempt"],
-                   "consumer_id": config.consumer_id}
+        payload = {"task_uid": task["task_uid"], "attempt": task["attempt"]}
         lease_end = task["started"] + task["max_seconds"]
         if not task["username"]:
             payload["error_message"] = "Task has no user to run as"
@@ -114,8 +186,11 @@ class Worker(threading.Thread):
         started = time.time()
         runner = QueueSession(config.site_url, secret, task["username"])
         try:
-            runner.post("queue_consumer/process", payload, timeout=task["max_seconds"])
+            runner.post(protocol.PROCESS, dict(payload, consumer_id=config.consumer_id),
+                        timeout=task["max_seconds"])
         except QueueTimeoutError:
+            # The request goes on in its ZServer thread, but cannot commit any more (see
+            # TaskQueue.hold): the worker moves on
             logger.warning("Task {} ({}) timed out after {} s".format(
                 task["task_uid"], task["name"], task["max_seconds"]))
             return self.report("timeout", payload, secret, config, lease_end)
@@ -136,15 +211,18 @@ class Worker(threading.Thread):
     def report(self, outcome, payload, secret, config, lease_end):
         """Tell the server how the attempt ended; the next task it hands out, or None.
 
-        While the server cannot be reached, keep trying until the lease ends: after that the
-        server times the task out by itself, and a report would be refused anyway.
+        The server hands one out only while the worker goes on. While the server cannot be
+        reached, keep trying until the lease ends: after that the server times the task out
+        by itself, and a report would be refused anyway.
         """
+        if self.goes_on():
+            payload = dict(payload, consumer_id=config.consumer_id)
         server = QueueSession(config.server_url, secret, config.user_id)
         wait = POLL_SECONDS
         try:
             while True:
                 try:
-                    return server.post("queue_server/{}".format(outcome), payload).get("next")
+                    return server.post(protocol.SERVER + "/" + outcome, payload).get("next")
                 except QueueClientError as exc:
                     if exc.status < 500:
                         # Refused (e.g. a stale attempt): retrying changes nothing
@@ -163,16 +241,26 @@ class Worker(threading.Thread):
             server.close()
 
 
-def ensure_worker(db, queue_oid, config):
-    """Start a worker unless this process has a live one; return it and whether it is new."""
+def ensure_worker(db, queue_oid, config, idle_limit):
+    """Tell this process's worker to go on, or start one; return it and whether it is new.
+
+    ``idle_limit``: the seconds without a call after which the worker stops."""
     global _worker
     with _lock:
-        if _worker is not None and _worker.is_alive() and not _worker.stopping.is_set():
-            _worker.config = config
+        if _worker is not None and _worker.tick(config, idle_limit):
             return _worker, False
-        _worker = Worker(db, queue_oid, config)
+        _worker = Worker(db, queue_oid, config, idle_limit)
         _worker.start()
         return _worker, True
+
+
+def get_worker():
+    """This process's worker while it works, or None."""
+    with _lock:
+        worker = _worker
+    if worker is None or worker.finished or not worker.is_alive():
+        return None
+    return worker
 
 
 def stop_worker(wait=0):

@@ -34,6 +34,7 @@ from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
 from senaite.queue.core.task import DEFAULT_RETRIES
 from senaite.queue.core.task import FAILED
+from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import QUEUED
 from senaite.queue.core.task import RUNNING
 from senaite.queue.core.task import STATUSES
@@ -42,7 +43,6 @@ from senaite.queue.core.task import is_uid
 from senaite.queue.core.task import path_segment
 from senaite.queue.core.token import generate_key
 
-GHOST = "ghost"
 DEFAULT_STATUSES = (QUEUED, RUNNING)
 DEFAULT_MAX_CONSUMERS = 4
 PRIORITY_SECONDS = 300
@@ -385,6 +385,17 @@ class TaskQueue(Persistent):
         """
         now = _now(now)
         return self._timeout(self._leased(task_uid, attempt), now)
+
+    def hold(self, task_uid, attempt):
+        """Make the current transaction conflict with any other change of
+        the running task committed meanwhile (a timeout, a purge, a delete).
+
+        The consumer's transaction that does the task's work calls it, so
+        that this work commits only while the lease ``attempt`` still holds:
+        an attempt that ran past its lease never commits after its task was
+        handed out again. Raises as ``done`` when the lease is over already.
+        """
+        self._leased(task_uid, attempt)._p_changed = True
 
     def requeue(self, task_uid, retries=DEFAULT_RETRIES):
         """Queue a queued or failed task again with ``retries`` retries.

@@ -25,6 +25,8 @@ QUEUED = "queued"
 RUNNING = "running"
 FAILED = "failed"
 STATUSES = (QUEUED, RUNNING, FAILED)
+# Not a status: asked for with statuses, it counts ghost tasks in
+GHOST = "ghost"
 
 # Fallbacks when the caller (who reads the settings) passes nothing
 DEFAULT_MIN_SECONDS = 3
@@ -36,6 +38,7 @@ MAX_MIN_SECONDS = 30
 
 PORTAL_UID = "0"
 UID_RE = re.compile(r"\A[0-9a-f]{32}\Z")
+# The words a boolean may be given as (lower-cased)
 TRUE_STRINGS = ("y", "yes", "1", "true", "on")
 FALSE_STRINGS = ("n", "no", "0", "false", "off", "")
 
@@ -235,6 +238,9 @@ FIELDS = (
     ("conflict_since", _time, None),
 )
 FIELD_NAMES = tuple(name for name, _, _ in FIELDS)
+# Fields the queue sets as a task goes through it: a caller never chooses them
+RUNTIME_FIELDS = ("task_uid", "status", "error_message", "attempt", "started",
+                  "consumer_id", "finished", "conflicts", "conflict_since")
 
 
 class Task(object):

@@ -1,2 +1,2 @@
 # -*- coding: utf-8 -*-
-"""Patches, only where SENAITE or Zope offers no hook (see configure.zcml)."""
+"""Patches, only where SENAITE, Zope or ZEO offers no hook (see configure.zcml)."""

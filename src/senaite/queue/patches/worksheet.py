@@ -10,11 +10,10 @@ request is not a consumer's.
 
 from bika.lims import api as capi
 from senaite.queue import api
-from senaite.queue.adapters.markers import can_queue
-from senaite.queue.adapters.worksheet import get_template_placements
-from senaite.queue.adapters.worksheet import has_duplicate_slots
-from senaite.queue.adapters.worksheet import is_routine
-from senaite.queue.adapters.worksheet import queue_assignment
+from senaite.queue.assignment import get_template_placements
+from senaite.queue.assignment import has_duplicate_slots
+from senaite.queue.assignment import is_routine
+from senaite.queue.assignment import queue_assignment
 
 
 def addAnalyses(self, analyses):
@@ -24,7 +23,7 @@ def addAnalyses(self, analyses):
     With the queue ready, the routine analyses are queued, as one assignment task, in the
     order given; the others (none of SENAITE's callers passes any) are added at once.
     """
-    if not can_queue(api.ASSIGN_TASK):
+    if not api.can_queue():
         return self._old_addAnalyses(analyses)
     routine = []
     for analysis in analyses:
@@ -46,7 +45,7 @@ def _apply_worksheet_template_routine_analyses(self, wst):
     task adds them after its last analysis (``applyWorksheetTemplate`` finds none to
     duplicate yet). Blanks and controls are added at once, as without the queue.
     """
-    if not can_queue(api.ASSIGN_TASK):
+    if not api.can_queue():
         return self._old__apply_worksheet_template_routine_analyses(wst)
     placements = get_template_placements(self, wst)
     if not placements:

@@ -1,10 +1,12 @@
 # -*- coding: utf-8 -*-
 """The queue server's JSON routes: ``@@API/senaite/v1/queue_server/...``.
 
+Each route declares, next to its function, the methods it answers and who may call it.
 Reading tasks needs "Manage Bika" (tasks name objects of every client). Dispatch transitions
-(pop, done, fail, timeout, requeue, delete, purge) run under a process lock, each in a short
-transaction of its own that is retried on conflicts; ``add`` writes in the request's
-transaction.
+(pop, done, fail, timeout, purge) run under a process lock, each in a short transaction of
+its own that is retried on conflicts. ``add``, ``requeue`` and ``delete`` write in the
+request's transaction, through ``senaite.queue.api`` as the monitor's buttons do; requeue and
+delete need "senaite.queue: Manage queue".
 """
 
 import threading
@@ -14,37 +16,42 @@ import six
 import transaction
 from AccessControl import getSecurityManager
 from bika.lims import api as capi
+from senaite.core.permissions import ManageBika
 from senaite.queue import api
+from senaite.queue import protocol
 from senaite.queue import settings
 from senaite.queue.core.retry import run_in_transaction
-from senaite.queue.jsonapi.decorators import ALL_METHODS
-from senaite.queue.jsonapi.decorators import can_manage
-from senaite.queue.jsonapi.decorators import check_json_answer
-from senaite.queue.jsonapi.decorators import fail as answer_error
-from senaite.queue.jsonapi.decorators import get_user_id
-from senaite.queue.jsonapi.decorators import queue_route
-from senaite.queue.jsonapi.envelopes import summary
-from senaite.queue.jsonapi.envelopes import task_info
-from senaite.queue.jsonapi.envelopes import tasks_summary
-from senaite.queue.jsonapi.payload import RouteError
-from senaite.queue.jsonapi.payload import _short
-from senaite.queue.jsonapi.payload import as_dict
-from senaite.queue.jsonapi.payload import get_attempt
-from senaite.queue.jsonapi.payload import get_bool
-from senaite.queue.jsonapi.payload import get_number
-from senaite.queue.jsonapi.payload import get_object_uid
-from senaite.queue.jsonapi.payload import get_statuses
-from senaite.queue.jsonapi.payload import get_task_uid
-from senaite.queue.jsonapi.payload import get_task_uids
-from senaite.queue.jsonapi.payload import get_text
+from senaite.queue.core.task import GHOST
+from senaite.queue.core.task import RUNTIME_FIELDS
+from senaite.queue.core.task import STATUSES
+from senaite.queue.routing.answers import summary
+from senaite.queue.routing.answers import task_info
+from senaite.queue.routing.answers import tasks_summary
+from senaite.queue.routing.payload import RouteError
+from senaite.queue.routing.payload import as_dict
+from senaite.queue.routing.payload import get_attempt
+from senaite.queue.routing.payload import get_bool
+from senaite.queue.routing.payload import get_number
+from senaite.queue.routing.payload import get_object_uid
+from senaite.queue.routing.payload import get_statuses
+from senaite.queue.routing.payload import get_task_uid
+from senaite.queue.routing.payload import get_task_uids
+from senaite.queue.routing.payload import get_text
+from senaite.queue.routing.payload import shorten
+from senaite.queue.routing.router import RouteTable
+from senaite.queue.routing.router import check_json_answer
+from senaite.queue.routing.router import fail as answer_error
+from senaite.queue.routing.router import get_user_id
+from senaite.queue.routing.router import has_permission
+from senaite.queue.permissions import ManageQueue
 
-ALL_STATUSES = ["queued", "running", "failed", "ghost"]
+ALL_STATUSES = list(STATUSES + (GHOST, ))
 MIN_CONSUMER_ID_LENGTH = 4
 MAX_TASKS_PER_ADD = 500
 # Task fields only Managers may set through ``add``
 MANAGER_KEYS = ("ghost", "created", "max_seconds", "retries")
-RUNTIME_KEYS = ("task_uid", "status", "error_message", "attempt", "started",
-                "consumer_id", "finished", "conflicts", "conflict_since", "__zeo")
+# Keys of a task sent to ``add`` that are dropped: the queue sets them, or they name the caller
+IGNORED_KEYS = RUNTIME_FIELDS + ("__zeo", )
 # Names of api.add_task's own arguments: not task fields
 RESERVED_KEYS = ("context", )
 # Numbers a task field may hold (JSON's exactly representable integers): larger ones overflow
@@ -55,6 +62,10 @@ RUN_AS_OTHERS_ROLE = "Manager"
 
 # One dispatch transition at a time in this process
 DISPATCH_LOCK = threading.Lock()
+POST = ("POST", )
+
+ROUTES = RouteTable("senaite.queue.server")
+route = ROUTES.route
 
 
 def dispatch(operation):
@@ -64,7 +75,8 @@ def dispatch(operation):
         return run_in_transaction(transaction.manager, lambda: operation(api.get_queue()))
 
 
-@queue_route(manage=True)
+@route("queue_server/tasks", ("queue_server/tasks/<string:status>", "tasks_status"),
+       permission=ManageBika)
 def tasks(request, payload, status=None):
     statuses = get_statuses(payload, status)
     since = get_number(payload, "since")
@@ -77,7 +89,7 @@ def tasks(request, payload, status=None):
                          since_time=-1 if oldest is None else oldest)
 
 
-@queue_route(manage=True)
+@route("queue_server/diff", permission=ManageBika)
 def diff(request, payload):
     statuses = get_statuses(payload)
     known = set(get_task_uids(payload))
@@ -90,14 +102,15 @@ def diff(request, payload):
                          stale=sorted(known - present), unknown=[])
 
 
-@queue_route(manage=True)
+@route("queue_server/uids", ("queue_server/uids/<string:status>", "uids_status"),
+       permission=ManageBika)
 def uids(request, payload, status=None):
     statuses = get_statuses(payload, status)
     items = api.get_queue().get_uids(statuses)
     return summary("queue_server/uids", payload, count=len(items), items=items)
 
 
-@queue_route(manage=True)
+@route("queue_server/search", permission=ManageBika)
 def search(request, payload):
     uid = get_object_uid(payload)
     name = get_text(payload, "name")
@@ -106,7 +119,7 @@ def search(request, payload):
     return tasks_summary("queue_server/search", payload, items, get_bool(payload, "complete"))
 
 
-@queue_route(server=False, manage=True)
+@route(("queue_server/<string:task_uid>", "get"), server=False, permission=ManageBika)
 def get_task(request, payload, task_uid):
     task_uid = get_task_uid(payload, task_uid)
     task = api.get_queue().get_task(task_uid)
@@ -122,7 +135,7 @@ def may_run_as_others():
 
     A task runs with its user's permissions, so naming another user is acting as them: only
     Managers, who can act as anyone already, may. "Manage Bika" is not enough: SENAITE gives
-    it to lab clerks, who must not queue a task that runs as a Manager (DESIGN.md §6).
+    it to lab clerks, who must not queue a task that runs as a Manager.
     """
     user = getSecurityManager().getUser()
     return bool(user.has_role(RUN_AS_OTHERS_ROLE, capi.get_portal()))
@@ -135,14 +148,14 @@ def check_numbers(data):
             if isinstance(item, six.integer_types + (float, )) and not isinstance(item, bool) \
                     and abs(item) > MAX_NUMBER:
                 raise RouteError(400, "'{}' is out of range: {}".format(
-                    six.ensure_str(key), _short(item)))
+                    six.ensure_str(key), shorten(item)))
 
 
 def task_from_payload(data):
     """Name, context and fields of a task sent to ``add``."""
     if not isinstance(data, dict):
         raise RouteError(400, "A task must be a JSON object")
-    data = dict((key, value) for key, value in data.items() if key not in RUNTIME_KEYS)
+    data = dict((key, value) for key, value in data.items() if key not in IGNORED_KEYS)
     for key in RESERVED_KEYS:
         if key in data:
             raise RouteError(400, "'{}' is not a task field".format(key))
@@ -155,7 +168,7 @@ def task_from_payload(data):
     path = data.pop("context_path", None)
     if path is not None and path != capi.get_path(context):
         raise RouteError(400, "context_path {} is not the path of {}".format(
-            _short(path), context_uid))
+            shorten(path), context_uid))
     if not may_run_as_others():
         # Tasks run as their user: only Managers may queue work for someone else, hide it,
         # backdate it or give it more time and retries than the settings do
@@ -170,7 +183,7 @@ def task_from_payload(data):
     return name, context, data
 
 
-@queue_route(methods=("POST", ), writes=True)
+@route("queue_server/add", methods=POST, writes=True)
 def add(request, payload):
     items = payload if isinstance(payload, list) else [payload]
     if not items or len(items) > MAX_TASKS_PER_ADD:
@@ -187,12 +200,12 @@ def add(request, payload):
                          ignored=len(items) - len(added))
 
 
-@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+@route(protocol.POP, methods=POST, permission=ManageBika, token=True, writes=True)
 def pop(request, payload):
     consumer_id = get_consumer_id(payload)
     max_consumers = settings.get_max_consumers()
     task = dispatch(lambda queue: queue.pop(consumer_id, max_consumers=max_consumers))
-    return summary("queue_server/pop", payload,
+    return summary(protocol.POP, payload,
                    task=task_info(task, complete=True) if task else None)
 
 
@@ -225,47 +238,47 @@ def acknowledge(route, payload, message, operation):
     return data
 
 
-@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+@route(protocol.DONE, methods=POST, permission=ManageBika, token=True, writes=True)
 def done(request, payload):
-    return acknowledge("queue_server/done", payload, "Task done",
+    return acknowledge(protocol.DONE, payload, "Task done",
                        lambda queue, uid, attempt: queue.done(uid, attempt))
 
 
-@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+@route(protocol.FAIL, methods=POST, permission=ManageBika, token=True, writes=True)
 def fail(request, payload):
     message = get_text(payload, "error_message") or "Unknown error"
-    return acknowledge("queue_server/fail", payload, "Task failed",
+    return acknowledge(protocol.FAIL, payload, "Task failed",
                        lambda queue, uid, attempt: queue.fail(uid, attempt, message))
 
 
-@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+@route(protocol.CONFLICT, methods=POST, permission=ManageBika, token=True, writes=True)
 def conflict(request, payload):
     message = get_text(payload, "error_message") or "ConflictError"
     deadline = settings.get_max_seconds_conflicts()
-    return acknowledge("queue_server/conflict", payload, "Task lost a conflict",
+    return acknowledge(protocol.CONFLICT, payload, "Task lost a conflict",
                        lambda queue, uid, attempt: queue.conflict(
                            uid, attempt, message, deadline=deadline))
 
 
-@queue_route(methods=("POST", ), token=True, manage=True, writes=True)
+@route(protocol.TIMEOUT, methods=POST, permission=ManageBika, token=True, writes=True)
 def timeout(request, payload):
-    return acknowledge("queue_server/timeout", payload, "Task timed out",
+    return acknowledge(protocol.TIMEOUT, payload, "Task timed out",
                        lambda queue, uid, attempt: queue.timeout(uid, attempt))
 
 
-@queue_route(methods=("POST", ), manage=True, writes=True)
+@route("queue_server/requeue", ("queue_server/requeue/<string:task_uid>", "requeue_task"),
+       methods=POST, permission=ManageQueue, writes=True)
 def requeue(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
-    retries = settings.get_max_retries()
-    task = dispatch(lambda queue: queue.requeue(task_uid, retries=retries))
+    task = api.requeue_task(task_uid)
     return summary("queue_server/requeue", payload,
                    message="Task re-queued: {}".format(task_uid), task=task_info(task))
 
 
-@queue_route(methods=("POST", ), manage=True, writes=True)
+@route("queue_server/delete", methods=POST, permission=ManageQueue, writes=True)
 def delete(request, payload):
     task_uid = get_task_uid(payload)
-    task = dispatch(lambda queue: queue.delete(task_uid))
+    task = api.delete_task(task_uid)
     return summary("queue_server/delete", payload,
                    message="Task deleted: {}".format(task_uid), task=task_info(task))
 
@@ -276,11 +289,11 @@ def unknown(context, request, path=None):
     return answer_error(request, 404, "No such queue route: queue_server/{}".format(path or ""))
 
 
-@queue_route(methods=("GET", ), server=False, authenticated=False)
+@route(protocol.STATUS, methods=("GET", ), server=False, authenticated=False)
 def status(request, payload):
     is_server = api.is_queue_server()
-    data = summary("queue_server/status", payload, server=is_server)
-    if not can_manage():
+    data = summary(protocol.STATUS, payload, server=is_server)
+    if not has_permission(ManageBika):
         return data
     queue = api.get_queue()
     if is_server:
@@ -297,32 +310,11 @@ def purge_expired(queue):
         dispatch(lambda q: q.purge(now))
 
 
-def rule(path, endpoint, view):
-    return ("/senaite/v1/queue_server{}".format(path), "senaite.queue.server.{}".format(endpoint),
-            view, {"methods": ALL_METHODS})
+ROUTES.add(protocol.SERVER, "unknown_root", unknown)
+ROUTES.add(protocol.SERVER + "/<path:path>", "unknown", unknown)
 
 
 class ServerRoutes(object):
     """Route provider of the queue server (plone.jsonapi.core ``IRouteProvider``)."""
 
-    routes = [
-        rule("/tasks", "tasks", tasks),
-        rule("/tasks/<string:status>", "tasks_status", tasks),
-        rule("/diff", "diff", diff),
-        rule("/uids", "uids", uids),
-        rule("/uids/<string:status>", "uids_status", uids),
-        rule("/search", "search", search),
-        rule("/add", "add", add),
-        rule("/pop", "pop", pop),
-        rule("/done", "done", done),
-        rule("/fail", "fail", fail),
-        rule("/timeout", "timeout", timeout),
-        rule("/conflict", "conflict", conflict),
-        rule("/requeue", "requeue", requeue),
-        rule("/requeue/<string:task_uid>", "requeue_task", requeue),
-        rule("/delete", "delete", delete),
-        rule("/status", "status", status),
-        rule("/<string:task_uid>", "get", get_task),
-        rule("", "unknown_root", unknown),
-        rule("/<path:path>", "unknown", unknown),
-    ]
+    routes = ROUTES.routes

@@ -2,7 +2,8 @@
 """Task adapters for the tests only (registered by tests/testing.zcml).
 
 What they do is kept in the site's annotations, so the tests can count it: ``effects``
-(object uid -> 1, written once per object) and ``runs`` (task uid -> committed runs).
+(object uid -> 1, written once per object), ``runs`` (task uid -> committed runs) and
+``consumers`` (task uid -> the consumer of its last committed run).
 """
 
 import time
@@ -10,9 +11,9 @@ import time
 from BTrees.OOBTree import OOBTree
 from persistent.mapping import PersistentMapping
 from bika.lims import api as capi
-from senaite.queue.adapters.base import TaskAdapter
-from senaite.queue.adapters.base import queue_rest
-from senaite.queue.chunks import get_chunks_for
+from senaite.queue.adapters.tasks.base import TaskAdapter
+from senaite.queue.adapters.tasks.base import queue_rest
+from senaite.queue.adapters.tasks.chunks import get_chunks_for
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from zope.annotation.interfaces import IAnnotations
 from zope.component import adapter
@@ -23,6 +24,7 @@ EFFECTS_KEY = "senaite.queue.tests.effects"
 HOT_KEY = "senaite.queue.tests.hot"
 RUNS_KEY = "senaite.queue.tests.runs"
 TIMINGS_KEY = "senaite.queue.tests.timings"
+CONSUMERS_KEY = "senaite.queue.tests.consumers"
 
 
 def get_tree(key, portal=None):
@@ -47,10 +49,16 @@ def get_timings(portal=None):
     return get_tree(TIMINGS_KEY, portal)
 
 
+def get_consumers(portal=None):
+    """task uid -> the consumer id of its last committed run."""
+    return get_tree(CONSUMERS_KEY, portal)
+
+
 def count_run(task):
     runs = get_runs()
     runs[task.task_uid] = runs.get(task.task_uid, 0) + 1
     get_timings()[task.task_uid] = (task.created, task.started, time.time())
+    get_consumers()[task.task_uid] = task.consumer_id
 
 
 @adapter(Interface)
@@ -84,13 +92,18 @@ class RaiseAdapter(object):
 @adapter(Interface)
 @implementer(IQueuedTaskAdapter)
 class SleepAdapter(object):
-    """Sleeps the number of seconds of the task's ``seconds`` key, then records."""
+    """Sleeps the number of seconds of the task's ``seconds`` key, then records.
+
+    ``seconds`` may be a list: the seconds of each attempt, the last one for the rest."""
 
     def __init__(self, context):
         self.context = context
 
     def process(self, task):
-        time.sleep(float(task.get("seconds", 1)))
+        seconds = task.get("seconds", 1)
+        if isinstance(seconds, list):
+            seconds = seconds[min(task.attempt, len(seconds)) - 1]
+        time.sleep(float(seconds))
         RecordAdapter(self.context).process(task)
 
 

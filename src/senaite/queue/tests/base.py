@@ -9,9 +9,9 @@ from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
-from senaite.queue.client.session import API_PATH
-from senaite.queue.client.session import TOKEN_HEADER
-from senaite.queue.client.session import route_path
+from senaite.queue.protocol import API_PATH
+from senaite.queue.protocol import TOKEN_HEADER
+from senaite.queue.protocol import route_path
 from senaite.queue.core import token
 from senaite.queue.testing import SENAITE_QUEUE_HTTP_TESTING
 

@@ -10,12 +10,16 @@ from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
 from senaite.queue import settings
+from senaite.queue.core.errors import TaskNotFoundError
+from senaite.queue.core.errors import TaskStatusError
+from senaite.queue.client import health
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.support import SiteServer
 from senaite.queue.tests.support import task_adapter
 from senaite.queue.tests.support import without_task_adapter
 from zope.interface import alsoProvides
+from ZODB.POSException import ConflictError
 
 # Nothing listens there: connections are refused at once
 UNREACHABLE = u"http://localhost:1/senaite"
@@ -45,15 +49,6 @@ class FakeServer(SiteServer):
         return (500, None) if self.data is None else (200, self.data)
 
 
-class FakeClock(object):
-
-    def __init__(self, now=1000000.0):
-        self.now = now
-
-    def time(self):
-        return self.now
-
-
 class APITestCase(unittest.TestCase):
 
     layer = SENAITE_QUEUE_TESTING
@@ -65,10 +60,10 @@ class APITestCase(unittest.TestCase):
         # the browser layer is applied when a real request traverses the site
         alsoProvides(self.request, ISenaiteQueueLayer)
         self.queue = api.get_queue()
-        api._server_checks.clear()
+        health.forget()
 
     def tearDown(self):
-        api._server_checks.clear()
+        health.forget()
 
     def set_setting(self, name, value):
         ploneapi.portal.set_registry_record("senaite.queue.{}".format(name), value)
@@ -160,7 +155,7 @@ class TestQueueStatus(APITestCase):
 
     def test_ready_on_the_server(self):
         self.make_server()
-        with patched(api, ping=self.fail):
+        with patched(health, ping=self.fail):
             self.assertEqual(api.get_queue_status(), api.READY)
             self.assertEqual(api.get_queue_status("task_action_submit"), api.READY)
         self.assertTrue(api.is_queue_enabled())
@@ -185,60 +180,40 @@ class TestQueueStatus(APITestCase):
         self.assertTrue(api.is_queue_enabled())
         self.assertFalse(api.is_queue_ready())
 
-    def test_ready_when_the_server_answers(self):
+    def test_ready_whether_the_server_answers_or_not(self):
+        """The status never asks the server: the queue works from the database."""
+        with patched(health, ping=self.fail):
+            for url in (UNREACHABLE, u"http://localhost:8090/senaite"):
+                self.set_setting("server", url)
+                self.assertFalse(api.is_queue_server())
+                self.assertEqual(api.get_queue_status(), api.READY)
+                self.assertTrue(api.is_queue_enabled())
+                self.assertTrue(api.is_queue_ready())
+
+    def test_locks_hold_while_the_server_does_not_answer(self):
+        self.set_setting("server", UNREACHABLE)
+        self.assertFalse(api.server_answers(UNREACHABLE))
+        task = api.add_task("queue_test_record", self.portal, uids=["a" * 32])
+        self.assertTrue(api.is_queued("a" * 32))
+        self.assertTrue(api.is_queued(self.portal))
+        self.assertEqual(self.queue.get_task(task.task_uid).status, "queued")
+
+    def test_resuming_while_the_server_does_not_answer(self):
+        self.set_setting("server", UNREACHABLE)
+        self.set_setting("default", 0)
+        self.queue.add(api.new_task("queue_test_record", self.portal))
+        self.assertEqual(api.get_queue_status(), api.RESUMING)
+
+    def test_server_answers(self):
         with FakeServer({"success": True, "server": True}) as server:
-            self.set_setting("server", server.url)
-            self.assertFalse(api.is_queue_server())
-            self.assertEqual(api.get_queue_status(), api.READY)
+            self.assertTrue(api.server_answers(server.url))
+            self.assertIsNone(api.server_silent_since(server.url))
             self.assertEqual(server.requests, ["/senaite/@@API/senaite/v1/queue_server/status"])
-
-    def test_disabled_when_the_server_does_not_answer(self):
-        self.set_setting("server", UNREACHABLE)
-        self.assertEqual(api.get_queue_status(), api.DISABLED)
-        self.assertFalse(api.is_queue_enabled())
         for answer in ({"success": True, "server": False}, None, {"success": True}):
-            api._server_checks.clear()
+            health.forget()
             with FakeServer(answer) as server:
-                self.set_setting("server", server.url)
-                self.assertEqual(api.get_queue_status(), api.DISABLED, answer)
-
-    def test_server_check_is_cached_per_process(self):
-        calls = []
-
-        def ping(url, timeout=None):
-            calls.append((url, timeout))
-            return False
-
-        clock = FakeClock()
-        self.set_setting("server", UNREACHABLE)
-        with patched(api, ping=ping, time=clock):
-            for _ in range(5):
-                self.assertEqual(api.get_queue_status(), api.DISABLED)
-            self.assertEqual(calls, [(UNREACHABLE, api.SERVER_CHECK_TIMEOUT)])
-            clock.now += api.SERVER_CHECK_SECONDS - 0.5
-            self.assertEqual(api.get_queue_status(), api.DISABLED)
-            self.assertEqual(len(calls), 1)
-            clock.now += 1
-            self.assertEqual(api.get_queue_status(), api.DISABLED)
-            self.assertEqual(len(calls), 2)
-        self.assertLessEqual(api.SERVER_CHECK_SECONDS, 10)
-
-    def test_cache_follows_the_answer(self):
-        clock = FakeClock()
-        answers = [False, True]
-        with patched(api, ping=lambda url, timeout=None: answers.pop(0), time=clock):
-            self.set_setting("server", UNREACHABLE)
-            self.assertEqual(api.get_queue_status(), api.DISABLED)
-            clock.now += api.SERVER_CHECK_SECONDS + 1
-            self.assertEqual(api.get_queue_status(), api.READY)
-
-    def test_unreachable_server_is_checked_quickly(self):
-        import time
-        self.set_setting("server", UNREACHABLE)
-        start = time.time()
-        for _ in range(20):
-            api.get_queue_status()
-        self.assertLess(time.time() - start, api.SERVER_CHECK_TIMEOUT + 1)
+                self.assertFalse(api.server_answers(server.url), answer)
+                self.assertIsNotNone(api.server_silent_since(server.url))
 
 
 class TestAddTask(APITestCase):
@@ -380,6 +355,103 @@ class TestIsQueued(APITestCase):
         self.queue.pop("http://localhost:8089")
         self.assertTrue(api.is_queued(uid))
         self.assertTrue(api.is_queued(uid, status="running"))
+
+
+class TestManageTasks(APITestCase):
+    """requeue_task and delete_task: the one path of the monitor's buttons and the routes."""
+
+    def add_failed(self):
+        self.set_setting("max_retries", 0)
+        task = api.add_task("queue_test_record", self.portal)
+        popped = self.queue.pop("http://localhost:8089")
+        self.queue.fail(popped.task_uid, popped.attempt, "Boom")
+        self.set_setting("max_retries", 3)
+        return task
+
+    def test_requeue_task(self):
+        task = self.add_failed()
+        transaction.commit()
+        requeued = api.requeue_task(task.task_uid)
+        self.assertEqual((requeued.status, requeued.retries), ("queued", 3))
+        transaction.abort()
+        self.assertEqual(self.queue.get_task(task.task_uid).status, "failed",
+                         "done in the caller's transaction")
+
+    def test_running_refused(self):
+        api.add_task("queue_test_record", self.portal)
+        running = self.queue.pop("http://localhost:8089")
+        with self.assertRaises(TaskStatusError):
+            api.requeue_task(running.task_uid)
+        with self.assertRaises(TaskStatusError):
+            api.delete_task(running.task_uid, running=False)
+        self.assertEqual(self.queue.get_task(running.task_uid), running)
+        self.assertIsNone(api.delete_task(running.task_uid).status)
+        self.assertIsNone(self.queue.get_task(running.task_uid))
+
+    def test_unknown(self):
+        for change in (api.requeue_task, api.delete_task):
+            with self.assertRaises(TaskNotFoundError):
+                change("f" * 32)
+
+    def test_racing_a_pop_on_another_connection(self):
+        """The queue server pops the task in its own transaction while a user requeues or
+        removes it: only one of the two commits, the other's retry sees it done."""
+        for change in (api.requeue_task, lambda uid: api.delete_task(uid, running=False)):
+            task = api.add_task("queue_test_record", self.portal)
+            transaction.commit()
+            server_tm = transaction.TransactionManager()
+            server = self.portal._p_jar.db().open(transaction_manager=server_tm)
+            try:
+                server_tm.begin()
+                change(task.task_uid)
+                server.get(self.queue._p_oid).pop("http://localhost:8089")
+                server_tm.commit()
+                with self.assertRaises(ConflictError):
+                    transaction.commit()
+                transaction.abort()
+                with self.assertRaises(TaskStatusError):
+                    change(task.task_uid)
+                self.assertEqual(self.queue.get_task(task.task_uid).status, "running")
+            finally:
+                server_tm.abort()
+                server.close()
+            self.queue.delete(task.task_uid)
+            transaction.commit()
+
+
+class TestQueuedLookup(APITestCase):
+
+    def test_many_objects_at_once(self):
+        self.make_server()
+        uid = "a" * 32
+        api.add_task("queue_test_record", self.portal, uids=[uid])
+        queued = api.get_queued_lookup()
+        self.assertTrue(queued)
+        self.assertIn(uid, queued)
+        self.assertIn(self.portal, queued)
+        self.assertNotIn("b" * 32, queued)
+        self.assertTrue(queued.any(["b" * 32, uid]))
+        self.assertEqual(queued.count([uid, "b" * 32, self.portal]), 2)
+
+    def test_one_per_request_and_transaction(self):
+        self.make_server()
+        queued = api.get_queued_lookup()
+        self.assertFalse(queued, "an empty queue holds nothing")
+        self.assertIs(api.get_queued_lookup(), queued)
+        task = api.add_task("queue_test_record", self.portal)
+        after_add = api.get_queued_lookup()
+        self.assertIsNot(after_add, queued)
+        self.assertIn(self.portal, after_add)
+        transaction.commit()
+        self.assertIsNot(api.get_queued_lookup(), after_add)
+        api.delete_task(task.task_uid)
+        self.assertNotIn(self.portal, api.get_queued_lookup())
+
+    def test_nothing_queued_without_the_queue(self):
+        api.add_task("queue_test_record", self.portal)
+        queued = api.get_queued_lookup()
+        self.assertFalse(queued)
+        self.assertNotIn(self.portal, queued)
 
 
 class TestSettings(APITestCase):

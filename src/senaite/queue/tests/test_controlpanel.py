@@ -198,6 +198,19 @@ class TestAccess(ControlPanelTestCase):
         self.assertEqual(self.browser.headers["status"], "200 OK")
         self.assertIn("form.buttons.rotate_secret", self.browser.contents)
 
+    def test_lab_clerk_sees_the_form(self):
+        self.login_browser("labclerk1", ["LabClerk"])
+        self.browser.open(self.url)
+        self.assertEqual(self.browser.headers["status"], "200 OK")
+
+    def test_site_administrator_is_refused(self):
+        # SENAITE 2.x gives "Manage Bika" to lab clerks, lab managers and managers only
+        self.login_browser("siteadmin1", ["Site Administrator"])
+        self.browser.open("{}/@@overview-controlpanel".format(self.portal.absolute_url()))
+        self.assertNotIn("Queue Settings", self.browser.contents)
+        with self.assertRaises(Unauthorized):
+            self.browser.open(self.url)
+
     def test_anonymous_is_refused(self):
         with self.assertRaises(Unauthorized):
             self.browser.open(self.url)

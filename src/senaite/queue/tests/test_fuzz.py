@@ -19,8 +19,8 @@ import time
 
 import six
 import transaction
-from senaite.queue.client.session import TOKEN_HEADER
-from senaite.queue.jsonapi.payload import MAX_BODY_BYTES
+from senaite.queue.protocol import TOKEN_HEADER
+from senaite.queue.routing.payload import MAX_BODY_BYTES
 from senaite.queue.tests.support import RouteTestCase
 from six.moves.urllib.parse import quote
 

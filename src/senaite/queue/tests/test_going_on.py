@@ -13,7 +13,7 @@ from plone.app.testing import setRoles
 from senaite.queue import api
 from senaite.queue.consumer.processor import process_task
 from senaite.queue.interfaces import ISenaiteQueueLayer
-from senaite.queue.jsonapi.payload import RouteError
+from senaite.queue.routing.payload import RouteError
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.adapters import CHUNK_STARTS
 from senaite.queue.tests.adapters import get_effects

@@ -1,35 +1,74 @@
 # -*- coding: utf-8 -*-
 """The senaite.queue i18n domain: the catalogs match the sources, and Zope uses them.
 
-The msgids are extracted exactly as `make i18n` does (locales/extract.py). When this test
-fails after a change of a user string, run `make i18n` and translate the new entries.
+The msgids are extracted with i18ndude, as `make i18n` does. When this test fails after a
+change of a user string, run `make i18n` and translate the new entries.
 """
 
 from __future__ import unicode_literals
 
-import imp
 import os
 import re
 import unittest
 
+from i18ndude import catalog
 from senaite.queue import messageFactory as _
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from zope.i18n import translate
 
-LOCALES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locales")
-extract = imp.load_source("senaite_queue_locales_extract", os.path.join(LOCALES, "extract.py"))
-
+DOMAIN = "senaite.queue"
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOCALES = os.path.join(PACKAGE, "locales")
+POT = os.path.join(LOCALES, DOMAIN + ".pot")
+# The shipped catalogs: Language-Code, Language-Name and Plural-Forms
+LANGUAGES = {
+    "en": ("en", "English", "nplurals=2; plural=(n != 1);"),
+    "es": ("es", "Español", "nplurals=2; plural=(n != 1);"),
+    "de": ("de", "Deutsch", "nplurals=2; plural=(n != 1);"),
+    "cs": ("cs", "Čeština", "nplurals=3; plural=(n==1) ? 0 : (n>=2 && n<=4) ? 1 : 2;"),
+    "zh_CN": ("zh-cn", "简体中文", "nplurals=1; plural=0;"),
+}
 # Languages whose every msgid must have a translation; en keeps msgstr empty (msgid = English)
 TRANSLATED = ("es", "de", "cs", "zh_CN")
 VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+READERS = (catalog.PTReader, catalog.PYReader, catalog.GSReader, catalog.ZCMLReader)
+
+
+def extract():
+    """The msgids of the package's sources (tests/ excluded), as `make i18n` finds them:
+    Python, page templates, GenericSetup XML and ZCML."""
+    msgids = set()
+    for reader_class in READERS:
+        reader = reader_class([PACKAGE], DOMAIN, exclude=("tests", ))
+        reader.read()
+        msgids.update(reader.catalogs.get(DOMAIN, {}).keys())
+    return msgids
+
+
+def languages():
+    """The languages that have a catalog."""
+    return sorted(name for name in os.listdir(LOCALES)
+                  if os.path.exists(po_path(name)))
+
+
+def po_path(language):
+    return os.path.join(LOCALES, language, "LC_MESSAGES", DOMAIN + ".po")
+
+
+def read_po(path):
+    """(headers, {msgid: msgstr}) of a catalog."""
+    messages = catalog.MessageCatalog(filename=path)
+    # the catalog keeps the quotes of a msgid escaped, as in the file
+    return messages.mime_header, dict((msgid.replace('\\"', '"'), entry.msgstr)
+                                      for msgid, entry in messages.items())
 
 
 class TestCatalogs(unittest.TestCase):
     """The .pot holds exactly the package's msgids, every .po exactly the .pot's."""
 
     def setUp(self):
-        self.msgids = set(extract.extract())
-        self.pot_headers, self.pot = extract.read_po(extract.POT)
+        self.msgids = extract()
+        self.pot_headers, self.pot = read_po(POT)
 
     def diff(self, expected, found):
         return "missing: {}; stale: {}. Run `make i18n`.".format(
@@ -44,26 +83,25 @@ class TestCatalogs(unittest.TestCase):
             self.assertIn(msgid, self.msgids)
 
     def test_other_domains_are_not_extracted(self):
-        # adapters/views.py translates these with bika.lims' message factory
+        # browser/worksheet.py translates these with bika.lims' message factory
         self.assertNotIn("Analyst must be specified.", self.msgids)
         self.assertNotIn("No analyses were added", self.msgids)
 
     def test_pot_matches_sources(self):
         self.assertEqual(set(self.pot), self.msgids, self.diff(self.msgids, set(self.pot)))
-        self.assertIn(("Domain", "senaite.queue"), self.pot_headers)
+        self.assertEqual(self.pot_headers.get("Domain"), DOMAIN)
 
     def test_shipped_languages(self):
-        self.assertEqual(extract.languages(), sorted(("en",) + TRANSLATED))
+        self.assertEqual(languages(), sorted(LANGUAGES))
+        self.assertEqual(sorted(TRANSLATED + ("en", )), sorted(LANGUAGES))
 
     def test_catalogs_match_pot(self):
-        for language in extract.languages():
-            path = extract.po_path(language)
-            headers, messages = extract.read_po(path)
+        for language in languages():
+            headers, messages = read_po(po_path(language))
             self.assertEqual(set(messages), set(self.pot),
                              "{}: {}".format(language, self.diff(set(self.pot), set(messages))))
-            headers = dict(headers)
-            code, name, plural = extract.LANGUAGES[language]
-            self.assertEqual(headers.get("Domain"), "senaite.queue", language)
+            code, name, plural = LANGUAGES[language]
+            self.assertEqual(headers.get("Domain"), DOMAIN, language)
             self.assertEqual(headers.get("Language-Code"), code, language)
             self.assertEqual(headers.get("Language-Name"), name, language)
             self.assertEqual(headers.get("Plural-Forms"), plural, language)
@@ -71,7 +109,7 @@ class TestCatalogs(unittest.TestCase):
 
     def test_catalogs_are_translated(self):
         for language in TRANSLATED:
-            __, messages = extract.read_po(extract.po_path(language))
+            __, messages = read_po(po_path(language))
             untranslated = sorted(msgid for msgid, msgstr in messages.items() if not msgstr)
             self.assertEqual(untranslated, [], "{}: untranslated {}".format(language, untranslated))
             for msgid, msgstr in messages.items():
@@ -79,7 +117,7 @@ class TestCatalogs(unittest.TestCase):
                                  "{}: variables of {!r}".format(language, msgid))
 
     def test_english_msgstr_is_empty(self):
-        __, messages = extract.read_po(extract.po_path("en"))
+        __, messages = read_po(po_path("en"))
         self.assertEqual([msgid for msgid, msgstr in messages.items() if msgstr], [])
 
 

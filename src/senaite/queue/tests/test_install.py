@@ -19,14 +19,16 @@ from senaite.queue.core.storage import TaskQueue
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.interfaces import ITaskQueue
 from senaite.queue.pasplugin import QueueAuthPlugin
+from senaite.queue.permissions import ManageQueue
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.support import RouteTestCase
+from senaite.queue.tests.test_upgrade import granted
 from zope.component import getUtility
 from zope.component import queryUtility
 
 CONFIGLET = "senaite.queue"
 RECORDS = ("server", "default", "max_retries", "min_seconds_task", "max_seconds_unlock",
-           "max_consumers", "top_priority_tasks")
+           "max_seconds_conflicts", "fill_min_seconds", "max_consumers", "top_priority_tasks")
 
 
 class InstallMixin(object):
@@ -94,6 +96,8 @@ class TestInstall(InstallMixin, unittest.TestCase):
         configlet = self.configlets()[CONFIGLET]
         self.assertIn("@@queue-controlpanel", configlet.getActionExpression())
         self.assertEqual(configlet.getPermissions(), ("senaite.core: Manage Bika", ))
+        self.assertEqual(granted(self.portal, ManageQueue),
+                         (["LabManager", "Manager", "Site Administrator"], False))
         return queue
 
     def assertNothingLeft(self):
@@ -111,6 +115,9 @@ class TestInstall(InstallMixin, unittest.TestCase):
         self.assertNotIn(CONFIGLET, self.configlets())
         setup = ploneapi.portal.get_tool("portal_setup")
         self.assertEqual(setup.getLastVersionForProfile("senaite.queue:default"), "unknown")
+        # the permission is back to its default, Manager only, set on the Zope root
+        self.assertEqual(granted(self.portal, ManageQueue), (["Manager"], True))
+        self.assertNotIn("_senaite_queue__Manage_queue_Permission", self.portal.__dict__)
 
     def test_installed(self):
         queue = self.assertInstalled()

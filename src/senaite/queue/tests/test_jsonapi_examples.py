@@ -54,6 +54,7 @@ ROUTE_EXAMPLES = {
     "senaite.queue.server.done": "done",
     "senaite.queue.server.fail": "fail",
     "senaite.queue.server.timeout": "timeout",
+    "senaite.queue.server.conflict": "conflict",
     "senaite.queue.server.requeue": "requeue",
     "senaite.queue.server.requeue_task": "requeue",
     "senaite.queue.server.delete": "delete",
@@ -224,6 +225,13 @@ class TestJSONAPIExamples(RouteTestCase):
         task = self.lease(uids=SAMPLE_UIDS[:1], consumer_id=CONSUMER, retries=3)
         self.example("timeout", "POST", "queue_server/timeout", {
             "task_uid": task.task_uid, "attempt": task.attempt},
+            token_user="queue_consumer")
+
+    def test_conflict(self):
+        task = self.lease(uids=SAMPLE_UIDS[:1], consumer_id=CONSUMER, retries=3)
+        self.example("conflict", "POST", "queue_server/conflict", {
+            "task_uid": task.task_uid, "attempt": task.attempt,
+            "error_message": "ConflictError on /senaite/clients/client-1/W-0001/Cu"},
             token_user="queue_consumer")
 
     def test_requeue(self):

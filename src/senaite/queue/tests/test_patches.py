@@ -1,12 +1,24 @@
 # -*- coding: utf-8 -*-
-"""The patch of ZServer's lost ``max-conflict-retries``."""
+"""The patches of patches/configure.zcml."""
 
 import unittest
 
 from App.config import getConfiguration
+from senaite.queue.patches import zeo
 from senaite.queue.patches.zserver import restore_conflict_retries
+from senaite.queue.testing import SENAITE_QUEUE_TESTING
+from ZEO.ClientStorage import ClientStorage
 from zope.processlifetime import ProcessStarting
 from ZPublisher.HTTPRequest import HTTPRequest
+
+
+class TestPatches(unittest.TestCase):
+
+    layer = SENAITE_QUEUE_TESTING
+
+    def test_zeo_clients_forget_unused_ids_on_reconnection(self):
+        self.assertIs(ClientStorage.notify_connected.__func__, zeo.notify_connected)
+        self.assertTrue(hasattr(ClientStorage, "_old_notify_connected"))
 
 
 class TestConflictRetries(unittest.TestCase):

@@ -98,12 +98,13 @@ class TestSecretNotReadable(SecretTestCase):
             self.assertEqual(sorted(response.json()["items"][0]), sorted(
                 "senaite.queue.{}".format(name) for name in (
                     "server", "default", "max_retries", "min_seconds_task",
-                    "max_seconds_unlock", "max_consumers", "top_priority_tasks")))
+                    "max_seconds_unlock", "max_seconds_conflicts", "fill_min_seconds",
+                    "max_consumers", "top_priority_tasks")))
 
     def test_plone_restapi_registry(self):
         names = [name for name in getUtility(IRegistry).records.keys()
                  if name.startswith("senaite.queue.")]
-        self.assertEqual(len(names), 7)
+        self.assertEqual(len(names), 9)
         for auth in self.callers():
             # All records, in pages; some pages fail on Plone's datetime records
             for start in range(0, 2000, 100):

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from plone.app.testing import SITE_OWNER_NAME
 from senaite.queue.client.session import QueueClientError
 from senaite.queue.client.session import QueueSession
-from senaite.queue.client.session import TOKEN_HEADER
+from senaite.queue.protocol import TOKEN_HEADER
 from senaite.queue.core import token
 from senaite.queue.tests.support import CONSUMER
 from senaite.queue.tests.support import RouteTestCase

@@ -14,6 +14,7 @@ from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
+from senaite.queue.client import health
 from senaite.queue.consumer.processor import process_task
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from plone.browserlayer.layer import mark_layer
@@ -39,7 +40,7 @@ def setup_doctest(test):
     if not ISenaiteQueueLayer.providedBy(request):
         alsoProvides(request, ISenaiteQueueLayer)
     setRoles(portal, TEST_USER_ID, ["LabManager", "Manager"])
-    api._server_checks.clear()
+    health.forget()
     test.globs.update({
         "portal": portal,
         "request": request,

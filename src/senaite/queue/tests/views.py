@@ -6,6 +6,8 @@ import json
 from plone.protect.interfaces import IDisableCSRFProtection
 from Products.Five.browser import BrowserView
 from senaite.queue import api
+from senaite.queue.consumer.worker import get_worker
+from senaite.queue.tests.adapters import get_consumers
 from senaite.queue.tests.adapters import get_effects
 from senaite.queue.tests.adapters import get_hot
 from senaite.queue.tests.adapters import get_runs
@@ -48,7 +50,34 @@ class EffectsView(BrowserView):
             "effects": dict(get_effects(self.context).items()),
             "runs": dict(get_runs(self.context).items()),
             "timings": dict(get_timings(self.context).items()),
+            "consumers": dict(get_consumers(self.context).items()),
         })
+
+
+class StateView(BrowserView):
+    """POST a JSON list of object UIDs: the queue's status as the caller sees it here, and
+    whether each object is queued, as JSON."""
+
+    def __call__(self):
+        uids = json.loads(self.request.get("BODY") or "[]")
+        self.request.response.setHeader("Content-Type", "application/json")
+        return json.dumps({
+            "status": api.get_queue_status(),
+            "ready": api.is_queue_ready(),
+            "queued": dict((uid, api.is_queued(uid)) for uid in uids),
+        })
+
+
+class WorkerView(BrowserView):
+    """This process's worker, if it has one, as JSON; says nothing to it."""
+
+    def __call__(self):
+        worker = get_worker()
+        self.request.response.setHeader("Content-Type", "application/json")
+        if worker is None:
+            return json.dumps({"name": None})
+        return json.dumps({"name": worker.name, "idle_seconds": worker.idle_seconds(),
+                           "idle_limit": worker.idle_limit})
 
 
 class SenaiteDataView(BrowserView):
@@ -56,11 +85,15 @@ class SenaiteDataView(BrowserView):
     the queue's settings and a worksheet's state, as JSON.
 
     - ``lab``: a client with a contact, a sample type, analysis services (``services``,
-      default 5) and a lab manager (``username``, ``password``); made once
+      default 5) and a lab manager (``username``, ``password``); made once. ``users``
+      (username -> group) adds more users with the same password, e.g. a lab clerk
     - ``samples``: ``count`` received samples with an analysis of every service; their
-      analyses' UIDs
-    - ``worksheet``: a new, empty worksheet; its UID and URL
+      analyses' UIDs, and the samples' UIDs, IDs and URLs
+    - ``worksheet``: a new, empty worksheet; its UID and URL. With ``analyses`` (UIDs),
+      they are assigned to it at once, not through the queue, and ``analyst`` is set
     - ``worksheet_info``: how many analyses the worksheet ``uid`` holds, and whether the
+      queue works on it
+    - ``analyses_info``: the review state of each analysis of ``uids``, and whether the
       queue works on it
     - ``settings``: set the queue's settings (``values``: name -> value)
     """
@@ -82,7 +115,8 @@ class SenaiteDataView(BrowserView):
                 return client
         return None
 
-    def do_lab(self, services=5, username="bench_labmanager", password="bench-secret-1"):
+    def do_lab(self, services=5, username="bench_labmanager", password="bench-secret-1",
+               users=None):
         from bika.lims import api as capi
         from plone import api as ploneapi
         portal = capi.get_portal()
@@ -99,10 +133,13 @@ class SenaiteDataView(BrowserView):
                             title="Bench metal {}".format(index),
                             Keyword="BM{}".format(index), Price="10",
                             Category=capi.get_uid(category))
-        if ploneapi.user.get(username=username) is None:
-            ploneapi.user.create(username=username, password=password,
-                                 email="{}@example.com".format(username))
-            ploneapi.group.add_user(groupname="LabManagers", username=username)
+        groups = {username: "LabManagers"}
+        groups.update(users or {})
+        for user_id, group in sorted(groups.items()):
+            if ploneapi.user.get(username=user_id) is None:
+                ploneapi.user.create(username=user_id, password=password,
+                                     email="{}@example.com".format(user_id))
+                ploneapi.group.add_user(groupname=group, username=user_id)
         return {"client_uid": capi.get_uid(client), "username": username}
 
     def do_samples(self, count=10):
@@ -121,17 +158,26 @@ class SenaiteDataView(BrowserView):
                   "DateSampled": DateTime().strftime("%Y-%m-%d"),
                   "SampleType": capi.get_uid(sampletype)}
         analyses = []
+        samples = []
         for _ in range(count):
             sample = create_analysisrequest(client, self.request, values,
                                             [capi.get_uid(service) for service in services])
             doActionFor(sample, "receive")
             analyses.extend(capi.get_uid(analysis) for analysis in sample.getAnalyses())
-        return {"analyses": analyses}
+            samples.append({"uid": capi.get_uid(sample), "id": capi.get_id(sample),
+                            "url": capi.get_url(sample)})
+        return {"analyses": analyses, "samples": samples}
 
-    def do_worksheet(self):
+    def do_worksheet(self, analyses=None, analyst=None):
         from bika.lims import api as capi
         worksheet = capi.create(capi.get_portal().worksheets, "Worksheet")
-        return {"uid": capi.get_uid(worksheet), "url": capi.get_url(worksheet)}
+        if analyst:
+            worksheet.setAnalyst(analyst)
+        # one by one: Worksheet.addAnalyses would queue them
+        for uid in analyses or []:
+            worksheet.addAnalysis(capi.get_object_by_uid(uid))
+        return {"uid": capi.get_uid(worksheet), "url": capi.get_url(worksheet),
+                "analyses": len(worksheet.getRawAnalyses() or [])}
 
     def do_worksheet_info(self, uid):
         from bika.lims import api as capi
@@ -139,6 +185,11 @@ class SenaiteDataView(BrowserView):
         return {"analyses": len(worksheet.getRawAnalyses() or []),
                 "state": capi.get_review_status(worksheet),
                 "queued": api.is_queued(worksheet)}
+
+    def do_analyses_info(self, uids):
+        from bika.lims import api as capi
+        return dict((uid, {"state": capi.get_review_status(capi.get_object_by_uid(uid)),
+                           "queued": api.is_queued(uid)}) for uid in uids)
 
     def do_settings(self, values):
         from plone import api as ploneapi

@@ -5,7 +5,9 @@ It is built by the project's own buildout into a folder of its own, on free port
 server, the user client ``client1``, the ``queue_server`` and ``consumers`` reserved consumer
 clients with a short clock period. The site is created and configured by the same script
 ``make run`` uses. Every process runs in the foreground in a process group of its own, so it
-can be stopped, or killed with SIGKILL, and nothing outlives ``stop_all``.
+can be stopped, or killed with SIGKILL, and nothing outlives ``stop_all``; a Zope client may
+also be run as ``bin/<part> start`` runs it (zdaemon), and is then stopped with
+``bin/<part> stop``.
 
 With ``storage="postgresql"`` the clients use RelStorage (the project's ``postgresql.cfg``) on a
 throw-away PostgreSQL server in the folder's ``postgresql`` subfolder, on a free port, run by
@@ -76,6 +78,8 @@ class Cluster(object):
         self.ports = dict((part, free_port()) for part in
                           [self.database, "client1", "queue_server"] + self.consumers)
         self.processes = {}
+        # parts run by zdaemon (bin/<part> start)
+        self.daemons = set()
         local = RawConfigParser()
         local.read(os.path.join(self.root, "local.cfg"))
         self.local = dict(local.items("local"))
@@ -150,10 +154,16 @@ class Cluster(object):
         with open(os.path.join(self.workdir, "var", "log", "{}.log".format(part))) as log:
             return log.read()
 
-    def start(self, part):
+    def start(self, part, daemon=False):
+        """Start ``part`` in the foreground, or with ``daemon`` as ``bin/<part> start``."""
         if part in DATABASES and self.storage == "postgresql":
             return self.postgresql("start", str(self.ports["postgresql"]))
         part = self.database if part in DATABASES else part
+        if daemon:
+            # stop_all stops it, even if it fails to start as it should
+            self.daemons.add(part)
+            self.check_call([self.script(part), "start"])
+            return
         command = [self.script(part), "fg" if part == "zeoserver" else "console"]
         log = open(self.log_path(part), "a")
         self.processes[part] = subprocess.Popen(
@@ -185,12 +195,26 @@ class Cluster(object):
         self.signal(part, signal.SIGKILL)
 
     def stop(self, part):
+        """SIGTERM; ``bin/<part> stop`` for a part run by zdaemon."""
+        if part in self.daemons:
+            self.daemons.discard(part)
+            self.check_call([self.script(part), "stop"])
+            return
         self.signal(part, signal.SIGTERM)
 
+    def daemon_status(self, part):
+        """What ``bin/<part> status`` says."""
+        process = subprocess.Popen([self.script(part), "status"], cwd=self.workdir,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return process.communicate()[0].decode("utf-8")
+
     def stop_all(self):
-        for part in list(self.processes):
+        for part in list(self.processes) + list(self.daemons):
             if part != "zeoserver":
-                self.stop(part)
+                try:
+                    self.stop(part)
+                except subprocess.CalledProcessError:
+                    pass
         self.stop("zeoserver")
         self.http.close()
 
@@ -332,6 +356,29 @@ class Cluster(object):
         response.raise_for_status()
         return response.json()
 
+    def state(self, uids, part="client1"):
+        """The queue's status on ``part``, whether the reserved user's work is queued there,
+        and whether each object of ``uids`` is queued, as ``part`` sees it."""
+        response = self.http.post("{}/queue-test-state".format(self.site_url(part)),
+                                  data=json.dumps(uids), auth=self.auth, timeout=30,
+                                  headers={"Content-Type": "application/json"})
+        response.raise_for_status()
+        return response.json()
+
+    def worker(self, part):
+        """The worker of ``part`` (``name`` is None when it has none)."""
+        response = self.http.get("{}/queue-test-worker".format(self.site_url(part)),
+                                 auth=self.auth, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def page(self, path, part="client1"):
+        """The HTML of a page of the site, as the reserved user sees it."""
+        response = self.http.get("{}/{}".format(self.site_url(part), path), auth=self.auth,
+                                 timeout=60)
+        response.raise_for_status()
+        return response.text
+
     def tasks(self, status, part="queue_server"):
         """Complete JSON of the tasks with ``status``, from the queue server."""
         url = "{}/{}/queue_server/tasks/{}".format(self.site_url(part), API, status)
@@ -344,7 +391,7 @@ class Cluster(object):
         return until(lambda: self.status(), predicate, seconds, step)
 
 
-def until(probe, predicate, seconds, step=0.5):
+def until(probe, predicate, seconds, step=0.5, message="Timed out"):
     """Call ``probe()`` until ``predicate`` holds for its result; return that result."""
     deadline = time.time() + seconds
     while True:
@@ -352,6 +399,6 @@ def until(probe, predicate, seconds, step=0.5):
         if predicate(result):
             return result
         if time.time() > deadline:
-            raise AssertionError("Timed out; last: {}".format(
-                json.dumps(result, sort_keys=True)))
+            raise AssertionError("{} after {} s; last: {}".format(
+                message, seconds, json.dumps(result, sort_keys=True, default=repr)))
         time.sleep(step)

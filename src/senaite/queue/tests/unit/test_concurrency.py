@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """Concurrency: adds and pops/acks in concurrent transactions, through two
-connections of one DB and through two clients of a real ZEO server."""
+connections of one DB and through two clients of a real ZEO server; a requeue
+or a delete (done in a user's transaction) racing a pop of the same task."""
 from __future__ import absolute_import
 
 import random
@@ -12,6 +13,7 @@ import ZODB
 from ZEO.ClientStorage import ClientStorage
 from ZODB.POSException import ConflictError
 
+from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
 from senaite.queue.core.retry import run_in_transaction
 from senaite.queue.core.storage import TaskQueue
@@ -120,6 +122,205 @@ def test_late_ack_racing_a_purge_is_refused_after_retry(filestorage_db):
     acker.close()
 
 
+# -- requeue and delete racing a pop, on two ZEO clients ------------------
+
+def zeo_clients(zeo_server):
+    """Two ZEO client DBs of one server, a queue with one queued task; the
+    task's uid."""
+    user_db = ZODB.DB(ClientStorage(zeo_server.address, wait_timeout=30))
+    with user_db.transaction() as conn:
+        queue = conn.root()["queue"] = TaskQueue()
+        task_uid = queue.add(new_task(retries=0)).task_uid
+    # connected after the commit, so it sees the queue at once
+    server_db = ZODB.DB(ClientStorage(zeo_server.address, wait_timeout=30))
+    return user_db, server_db, task_uid
+
+
+def change(operation, queue, task_uid):
+    """What the monitor's buttons do to the task through the API
+    (``requeue_task``, ``delete_task(running=False)``): running tasks are
+    refused."""
+    if operation == "requeue":
+        return queue.requeue(task_uid, retries=3)
+    task = queue.get_task(task_uid)
+    if task is not None and task.status == "running":
+        raise TaskStatusError(task_uid, "running", "Task is running")
+    return queue.delete(task_uid)
+
+
+@pytest.mark.parametrize("first", ["change", "pop"])
+@pytest.mark.parametrize("operation", ["requeue", "delete"])
+def test_change_racing_a_pop_of_the_same_task(zeo_server, operation, first):
+    user_db, server_db, task_uid = zeo_clients(zeo_server)
+    try:
+        user, user_queue = begin(user_db)
+        server, server_queue = begin(server_db)
+        change(operation, user_queue, task_uid)
+        assert server_queue.pop("c1", now=NOW + 10).task_uid == task_uid
+        winner, loser = (user, server) if first == "change" else (server, user)
+        winner.transaction_manager.commit()
+        with pytest.raises(ConflictError):
+            loser.transaction_manager.commit()
+        loser.transaction_manager.abort()
+        if first == "change":
+            # the pop's retry sees the change
+            popped = run_in_transaction(server.transaction_manager, lambda: (
+                server.root()["queue"].pop("c1", now=NOW + 11)))
+            if operation == "requeue":
+                assert (popped.task_uid, popped.retries, popped.attempt) == (
+                    task_uid, 3, 1)
+            else:
+                assert popped is None
+        else:
+            # the change's retry sees the task running and is refused
+            with pytest.raises(TaskStatusError):
+                run_in_transaction(user.transaction_manager, lambda: change(
+                    operation, user.root()["queue"], task_uid))
+        user.close()
+        server.close()
+        with server_db.transaction() as conn:
+            queue = conn.root()["queue"]
+            if first == "pop":
+                # the consumer's lease is untouched
+                task = queue.get_task(task_uid)
+                assert (task.status, task.attempt) == ("running", 1)
+            check_invariants(queue)
+    finally:
+        user_db.close()
+        server_db.close()
+
+
+def test_requeues_and_deletes_racing_pops_hand_out_no_task_twice(zeo_server):
+    """Threads on two ZEO clients: one pops and acks, one requeues or deletes
+    the same tasks, each retried on conflicts; every task ends once."""
+    user_db, server_db, first = zeo_clients(zeo_server)
+    try:
+        with user_db.transaction() as conn:
+            queue = conn.root()["queue"]
+            uids = [first] + [queue.add(new_task(created=NOW + i)).task_uid
+                              for i in range(40)]
+        while True:
+            with server_db.transaction() as conn:
+                if len(conn.root()["queue"]) == len(uids):
+                    break
+            time.sleep(0.01)
+        deleted, popped, errors = [], [], []
+        user_done = threading.Event()
+
+        def user():
+            rng = random.Random(3)
+            conn = open_connection(user_db)
+            try:
+                for uid in uids:
+                    operation = rng.choice(["requeue", "delete"])
+                    try:
+                        run_in_transaction(
+                            conn.transaction_manager,
+                            lambda: change(operation, conn.root()["queue"],
+                                           uid), retries=100, backoff=0.001)
+                    except (TaskStatusError, TaskNotFoundError):
+                        continue
+                    if operation == "delete":
+                        deleted.append(uid)
+            except Exception as exc:
+                errors.append(exc)
+            finally:
+                user_done.set()
+                conn.close()
+
+        def server():
+            conn = open_connection(server_db)
+            deadline = time.time() + WORKLOAD_TIMEOUT
+            try:
+                while time.time() < deadline:
+                    task = run_in_transaction(
+                        conn.transaction_manager,
+                        lambda: conn.root()["queue"].pop("c1"),
+                        retries=100, backoff=0.001)
+                    if task is None:
+                        if user_done.is_set() and not run_in_transaction(
+                                conn.transaction_manager,
+                                lambda: len(conn.root()["queue"])):
+                            return
+                        time.sleep(0.01)
+                        continue
+                    popped.append(task.task_uid)
+                    run_in_transaction(
+                        conn.transaction_manager,
+                        lambda: conn.root()["queue"].done(task.task_uid,
+                                                          task.attempt),
+                        retries=100, backoff=0.001)
+            except Exception as exc:
+                errors.append(exc)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=user),
+                   threading.Thread(target=server)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert len(popped) == len(set(popped))
+        assert not set(popped) & set(deleted)
+        assert sorted(popped + deleted) == sorted(uids)
+        with server_db.transaction() as conn:
+            queue = conn.root()["queue"]
+            check_invariants(queue)
+            assert len(queue) == 0
+    finally:
+        user_db.close()
+        server_db.close()
+
+
+def test_work_held_past_its_lease_never_commits(filestorage_db):
+    """A consumer's transaction that holds the lease conflicts with the
+    timeout committed meanwhile; the retry finds the attempt over."""
+    fill(filestorage_db, 1)
+    with filestorage_db.transaction() as conn:
+        task = conn.root()["queue"].pop("c1", now=NOW)
+    worker, worker_queue = begin(filestorage_db)
+    server, server_queue = begin(filestorage_db)
+    worker_queue.hold(task.task_uid, task.attempt)
+    worker.root()["work"] = "done"
+    server_queue.timeout(task.task_uid, task.attempt, now=NOW + 1)
+    server.transaction_manager.commit()
+    with pytest.raises(ConflictError):
+        worker.transaction_manager.commit()
+    worker.transaction_manager.abort()
+    worker.transaction_manager.begin()
+    with pytest.raises(TaskStatusError):
+        worker.root()["queue"].hold(task.task_uid, task.attempt)
+    assert "work" not in worker.root()
+    worker.transaction_manager.abort()
+    worker.close()
+    server.close()
+
+
+def test_work_held_within_its_lease_commits_then_done(filestorage_db):
+    fill(filestorage_db, 2)
+    with filestorage_db.transaction() as conn:
+        task = conn.root()["queue"].pop("c1", now=NOW)
+    worker, worker_queue = begin(filestorage_db)
+    server, server_queue = begin(filestorage_db)
+    worker_queue.hold(task.task_uid, task.attempt)
+    worker.root()["work"] = "done"
+    # other tasks go on meanwhile
+    server_queue.pop("c2", now=NOW + 1)
+    server.transaction_manager.commit()
+    worker.transaction_manager.commit()
+    server.transaction_manager.begin()
+    server.root()["queue"].done(task.task_uid, task.attempt, now=NOW + 2)
+    server.transaction_manager.commit()
+    server.transaction_manager.begin()
+    assert server.root()["work"] == "done"
+    assert server.root()["queue"].counts()["done"] == 1
+    server.transaction_manager.abort()
+    worker.close()
+    server.close()
+
+
 # -- threaded workloads -------------------------------------------------
 
 class Workload(object):
@@ -138,6 +339,7 @@ class Workload(object):
         self.attempts = 0      # transactions run, retries included
         self.commits = 0
         self.producers_left = 0
+        self.popped = {}       # consumer name -> Event, set at first pop
 
     def transact(self, conn, fn):
         def counted():
@@ -190,6 +392,7 @@ class Workload(object):
                 with self.lock:
                     self.dispatched.append((task.task_uid, task.attempt,
                                             name))
+                self.meet(name)
                 if rng.random() < 0.2:
                     # created goes back 10 s, so the 5 s retry delay has
                     # passed and the retry is poppable at once
@@ -207,6 +410,17 @@ class Workload(object):
         finally:
             conn.close()
 
+    def meet(self, name):
+        """Wait, once, until every consumer has popped a task, so that
+        thread scheduling can't let one consumer drain the whole queue
+        """
+        event = self.popped[name]
+        if event.is_set():
+            return
+        event.set()
+        for other in self.popped.values():
+            other.wait(WORKLOAD_TIMEOUT / 4.0)
+
     def finished(self, conn):
         if self.producers_left:
             return False
@@ -215,6 +429,8 @@ class Workload(object):
 
     def run(self, producer_dbs, consumer_dbs):
         self.producers_left = len(producer_dbs)
+        self.popped = dict(("c{}".format(i), threading.Event())
+                           for i in range(len(consumer_dbs)))
         threads = [threading.Thread(target=self.producer, args=(db, "p{}"
                                     .format(i)))
                    for i, db in enumerate(producer_dbs)]
@@ -260,10 +476,11 @@ def test_two_connections_interleaved_workload(filestorage_db):
 
 def test_zeo_two_clients_interleaved_workload(zeo_server):
     db_a = ZODB.DB(ClientStorage(zeo_server.address, wait_timeout=30))
+    with db_a.transaction() as conn:
+        conn.root()["queue"] = TaskQueue()
+    # connected after the commit, so it sees the queue at once
     db_b = ZODB.DB(ClientStorage(zeo_server.address, wait_timeout=30))
     try:
-        with db_a.transaction() as conn:
-            conn.root()["queue"] = TaskQueue()
         workload = Workload(per_producer=60, seed=2)
         workload.run([db_a, db_b], [db_a, db_b])
         # read the final state through the other client

@@ -373,6 +373,24 @@ def test_ack_for_a_task_that_is_not_running_is_refused(queue, ack):
     assert snapshot(queue) == before
 
 
+def test_hold_changes_nothing_and_only_holds_a_current_lease(queue):
+    task = queue.add(new_task(max_seconds=30))
+    queue.pop(C1, now=NOW)
+    before = snapshot(queue)
+    queue.hold(task.task_uid, 1)
+    assert snapshot(queue) == before
+    queue.purge(now=NOW + 31)
+    with pytest.raises(TaskStatusError):
+        queue.hold(task.task_uid, 1)
+    assert pop_uid(queue, C2, now=NOW + 40) == task.task_uid
+    with pytest.raises(StaleAckError):
+        queue.hold(task.task_uid, 1)
+    queue.hold(task.task_uid, 2)
+    queue.delete(task.task_uid)
+    with pytest.raises(TaskNotFoundError):
+        queue.hold(task.task_uid, 2)
+
+
 def test_ack_errors_for_unknown_or_malformed_input(queue):
     task = queue.add(new_task())
     queue.pop(C1, now=NOW + 1)

@@ -45,7 +45,7 @@ class ZEOServer(object):
     def __init__(self, directory, timeout=30, port=None):
         self.port = port or free_port()
         self.address = (HOST, self.port)
-        self.log = open(os.path.join(directory, "zeo.log"), "a")
+        self.log = open(os.path.join(directory, "zeo.log"), "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ZEO.runzeo",
              "-a", "{}:{}".format(HOST, self.port),

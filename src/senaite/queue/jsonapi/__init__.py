@@ -1,2 +1,0 @@
-# -*- coding: utf-8 -*-
-"""What the queue's JSON routes share: reading payloads, answers and the route wrapper."""

@@ -1,0 +1,2 @@
+# -*- coding: utf-8 -*-
+"""Event subscribers of senaite.queue."""
