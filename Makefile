@@ -48,10 +48,9 @@ E2E_NEEDS := $(VENV)/.relstorage local.cfg postgresql-server
 else
 $(error STORAGE is zeo or postgresql, not $(STORAGE))
 endif
-.PHONY: postgresql-server FORCE
 
 .PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean \
-  screenshots i18n dist test-dist test-release
+  screenshots i18n dist test-dist test-release postgresql-server FORCE
 .PHONY: test-browser
 
 build: bin/.built
@@ -123,8 +122,8 @@ stop:
 	-@test -x bin/queue_consumer && bin/queue_consumer stop
 	-@test -x bin/queue_server && bin/queue_server stop
 	-@test -x bin/client1 && bin/client1 stop
-	-@test -x bin/zeoserver && bin/zeoserver stop
-	-@test -f $(PGDIR)/data/PG_VERSION && scripts/postgresql stop $(PGDIR)
+	-@test ! -x bin/zeoserver || bin/zeoserver stop
+	-@test ! -f $(PGDIR)/data/PG_VERSION || scripts/postgresql stop $(PGDIR)
 
 test: test-core test-senaite test-dist
 
