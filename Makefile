@@ -8,6 +8,8 @@
 #   make test-browser headless Chromium clicks through the pages of a test cluster on free ports
 #   make screenshots  docs/_static/*.png from the running cluster (installs chromium if missing)
 #   make clean  remove everything the build made (the database included)
+# STORAGE=postgresql runs the cluster (make run) and the end-to-end tests (make test-e2e) on
+# RelStorage with PostgreSQL instead of ZEO (see postgresql.cfg).
 
 SHELL := /bin/bash
 PYTHON ?= $(shell scripts/find-python27)
@@ -25,8 +27,30 @@ WHEELS := $(BUILD)/wheels
 PYPHEN := pyphen==0.11.0
 SITE := senaite
 
+# The database: zeo (a ZEO server on a FileStorage) or postgresql (RelStorage, history-free, on
+# a PostgreSQL server of this checkout in $(PGDIR), installed from Debian's package if missing)
+STORAGE ?= zeo
+PGDIR := var/postgresql
+PGPORT = $(shell sed -n '/^\[postgresql\]/,/^\[/s/^port *= *//p' postgresql.cfg)
+ifeq ($(STORAGE),zeo)
+BUILDOUT_CFG := buildout.cfg
+NOT_BUILT :=
+STORAGE_NEEDS :=
+START_DATABASE := bin/zeoserver start
+E2E_NEEDS := build
+else ifeq ($(STORAGE),postgresql)
+BUILDOUT_CFG := postgresql.cfg
+# plone.recipe.zeoserver leaves its scripts behind when its part is uninstalled
+NOT_BUILT := bin/zeoserver bin/zeopack bin/repozo
+STORAGE_NEEDS := $(VENV)/.relstorage
+START_DATABASE := scripts/postgresql start $(PGDIR) $(PGPORT)
+E2E_NEEDS := $(VENV)/.relstorage local.cfg postgresql-server
+else
+$(error STORAGE is zeo or postgresql, not $(STORAGE))
+endif
+
 .PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean \
-  screenshots i18n dist test-dist test-release
+  screenshots i18n dist test-dist test-release postgresql-server FORCE
 .PHONY: test-browser
 
 build: bin/.built
@@ -62,17 +86,32 @@ $(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen
 	$(VENV)/bin/pip check
 	touch $@
 
+# RelStorage and its PostgreSQL driver, for STORAGE=postgresql
+$(VENV)/.relstorage: $(VENV)/.installed
+	$(PIP) install -c $(CONSTRAINTS) RelStorage psycopg2-binary
+	$(VENV)/bin/pip check
+	touch $@
+
+# The storage the buildout was last run for (zeo before there was a choice). Another one
+# stops the cluster first: buildout would reinstall its parts and kill them without a word.
+$(BUILD)/storage: FORCE
+	@mkdir -p $(BUILD)
+	@test "$$(cat $@ 2>/dev/null || echo zeo)" = $(STORAGE) || $(MAKE) -s stop
+	@test "$$(cat $@ 2>/dev/null)" = $(STORAGE) || echo $(STORAGE) > $@
+
 # Buildout uses what pip installed; it never downloads (install-from-cache, empty cache).
 local.cfg:
 	scripts/make-local-cfg > $@
 
-bin/.built: $(VENV)/.installed buildout.cfg versions.cfg local.cfg
+bin/.built: $(VENV)/.installed $(STORAGE_NEEDS) buildout.cfg postgresql.cfg versions.cfg local.cfg \
+  $(BUILD)/storage
 	mkdir -p downloads
-	$(VENV)/bin/buildout -q -c buildout.cfg
+	$(VENV)/bin/buildout -q -c $(BUILDOUT_CFG)
+	$(if $(NOT_BUILT),rm -f $(NOT_BUILT))
 	touch $@
 
-run: build
-	bin/zeoserver start
+run: build $(if $(STORAGE_NEEDS),postgresql-server)
+	$(START_DATABASE)
 	bin/client1 run scripts/setup_site.py $(SITE) http://localhost:$$(scripts/port queue_server)/$(SITE) local.cfg
 	bin/client1 start
 	bin/queue_server start
@@ -83,7 +122,8 @@ stop:
 	-@test -x bin/queue_consumer && bin/queue_consumer stop
 	-@test -x bin/queue_server && bin/queue_server stop
 	-@test -x bin/client1 && bin/client1 stop
-	-@test -x bin/zeoserver && bin/zeoserver stop
+	-@test ! -x bin/zeoserver || bin/zeoserver stop
+	-@test ! -f $(PGDIR)/data/PG_VERSION || scripts/postgresql stop $(PGDIR)
 
 test: test-core test-senaite test-dist
 
@@ -103,9 +143,10 @@ test-core-py3: $(VENV3)/.installed
 test-senaite: build
 	bin/test -s senaite.queue
 
-# A real cluster on free ports, built by this buildout into a temporary folder
-test-e2e: build
-	$(VENV)/bin/python -m pytest -v -p no:cacheprovider src/senaite/queue/tests/e2e
+# A real cluster on free ports, built by this buildout into a temporary folder; with
+# STORAGE=postgresql, on a throw-away PostgreSQL server there
+test-e2e: $(E2E_NEEDS)
+	SENAITE_QUEUE_E2E_STORAGE=$(STORAGE) $(VENV)/bin/python -m pytest -v -p no:cacheprovider src/senaite/queue/tests/e2e
 
 # Python 3 release tools (twine, zest.releaser), pinned in requirements-release.txt
 $(TOOLS)/.installed: requirements-release.txt
@@ -189,6 +230,12 @@ screenshots: run $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
 	  --url http://localhost:$$(scripts/port client1)/$(SITE) \
 	  --server-url http://localhost:$$(scripts/port queue_server)/$(SITE) \
 	  --config local.cfg --out docs/_static --chromium $(CHROMIUM) --chromedriver $(CHROMEDRIVER)
+
+# PostgreSQL from Debian, installed only when the machine has none.
+postgresql-server:
+	@scripts/postgresql bindir >/dev/null || { apt-get update && apt-get install -y postgresql; }
+
+FORCE:
 
 clean: stop
 	rm -rf $(BUILD) $(VENV) bin parts develop-eggs downloads eggs var .installed.cfg docs/_build \

@@ -7,7 +7,14 @@ consumers, on free ports), then, with 1, 2 and 4 consumers running:
 - throughput: N no-op tasks (``min_seconds`` 0) queued at once on the user client, and the
   time from the first enqueue to the last commit;
 - idle latency: single tasks queued one at a time on an idle queue, ``started - created``;
-- latency under load: tasks fed at about half the measured throughput for a while.
+- latency under load: tasks fed at about half the measured throughput for a while;
+- growth (4 consumers): the bytes the database grows by while N tasks are queued one by one,
+  each in a request of its own as users queue them, and processed; and its size after a pack
+  to now (``bin/zeopack -D 0``, or ``zodbpack -d 0`` on RelStorage).
+
+``--storage postgresql`` runs the cluster on RelStorage (history-free) with a throw-away
+PostgreSQL server, as ``make test-e2e STORAGE=postgresql`` does (``make build
+STORAGE=postgresql`` first, for RelStorage in the virtualenv).
 
 Run it with the project's Python 2.7: ``.venv/bin/python bench/cluster.py [--tasks N]``.
 """
@@ -80,6 +87,22 @@ def loaded_latency(cluster, rate, seconds, prefix):
     return [started - created for created, started, _ in timings(cluster, task_uids)]
 
 
+def growth(cluster, count, prefix):
+    """Database sizes before and after ``count`` tasks, and after a pack; on PostgreSQL
+    also its objects and their bytes (what is left once vacuum reclaimed the dead rows)."""
+    def sizes():
+        if cluster.storage == "postgresql":
+            return cluster.database_size(), cluster.object_count(), cluster.live_bytes()
+        return cluster.database_size(), None, None
+    before = sizes()
+    for i in range(count):
+        cluster.add_tasks(noop(1, "{}{:05x}".format(prefix, i)))
+    cluster.wait(drained, 900, step=0.5)
+    after = sizes()
+    cluster.pack()
+    return before, after, sizes()
+
+
 def measure(cluster, args):
     """(consumers, tasks/s, idle latencies, loaded latencies) for 1, 2 and 4 consumers."""
     results = []
@@ -102,7 +125,11 @@ def measure(cluster, args):
         print("{} consumer(s): latency under load ...".format(count))
         loaded = loaded_latency(cluster, rate / 2.0, args.load_seconds, prefix + "c")
         results.append((count, rate, idle, loaded))
-    return results
+    grown = None
+    if args.growth:
+        print("4 consumers: growth over {} tasks ...".format(args.growth))
+        grown = growth(cluster, args.growth, "fd")
+    return results, grown
 
 
 def main():
@@ -110,13 +137,17 @@ def main():
     parser.add_argument("--tasks", type=int, default=400, help="tasks per throughput run")
     parser.add_argument("--samples", type=int, default=20, help="idle latency samples")
     parser.add_argument("--load-seconds", type=int, default=20, help="loaded run length")
+    parser.add_argument("--storage", choices=("zeo", "postgresql"), default="zeo",
+                        help="the database: ZEO (default) or RelStorage on PostgreSQL")
+    parser.add_argument("--growth", type=int, default=1000,
+                        help="tasks of the growth measurement (0: none)")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-")
-    cluster = Cluster(workdir, consumers=4, clock_period=1)
-    print("Building the cluster in {} ...".format(workdir))
+    cluster = Cluster(workdir, consumers=4, clock_period=1, storage=args.storage)
+    print("Building the cluster ({}) in {} ...".format(args.storage, workdir))
     try:
-        results = measure(cluster, args)
+        results, grown = measure(cluster, args)
     except Exception:
         print("Failed; the cluster's logs are kept in {}".format(workdir))
         raise
@@ -132,6 +163,18 @@ def main():
         print("| {} | {:.1f} | {:.2f} | {:.2f} | {:.1f} | {:.2f} | {:.2f} |".format(
             count, rate, percentile(idle, 0.5), percentile(idle, 0.95), rate / 2.0,
             percentile(loaded, 0.5), percentile(loaded, 0.95)))
+    if grown:
+        (size0, rows0, live0), (size1, rows1, live1), (size2, rows2, live2) = grown
+        print()
+        print("Growth over {} tasks ({}): {:,} bytes per 1,000 tasks on disk; {:,} bytes "
+              "before, {:,} after, {:,} after packing".format(
+                  args.growth, args.storage, (size1 - size0) * 1000 // args.growth,
+                  size0, size1, size2))
+        if rows0 is not None:
+            print("Objects: {:,} before, {:,} after, {:,} after packing; their bytes: "
+                  "{:,} per 1,000 tasks; {:,} before, {:,} after, {:,} after packing".format(
+                      rows0, rows1, rows2, (live1 - live0) * 1000 // args.growth,
+                      live0, live1, live2))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 """Benchmark of the queue engine (senaite.queue.core): operations per second.
 
-For each storage (MappingStorage, FileStorage, ZEO over loopback) and each
-number of tasks already stored (1,000 and 100,000 queued tasks), it times,
-with one transaction committed per operation as the queue server does:
+For each storage (MappingStorage, FileStorage, ZEO over loopback, and with
+``--storage RelStorage`` RelStorage on PostgreSQL) and each number of tasks
+already stored (1,000 and 100,000 queued tasks), it times, with one
+transaction committed per operation as the queue server does:
 
 * add: a transaction that adds one task (what a user request does);
 * pop, done: a transaction that pops a task, then one that acks it done;
@@ -11,13 +12,20 @@ with one transaction committed per operation as the queue server does:
 * cycle: add, pop and done, three transactions.
 
 Caches are sized as in a Plone ZEO client (30,000 objects, 128 MB ZEO
-cache). Then, over ZEO, it measures how often a user transaction that adds
-a task (lasting 0-400 ms) hits a ConflictError while the queue server pops
-and acks tasks from another ZEO client.
+cache; RelStorage as in the project's postgresql.cfg: history-free, blobs in
+the database, its default 10 MB local cache). Then, over ZEO and RelStorage,
+it measures how often a user transaction that adds a task (lasting 0-400 ms)
+hits a ConflictError while the queue server pops and acks tasks from another
+client. Last, on FileStorage, ZEO and RelStorage, how many bytes the database
+grows by per 1,000 tasks added, popped and acknowledged (``--growth``), and
+its size after a pack.
 
-Usage: python bench/engine.py [--quick] [--ops N]
+Usage: python bench/engine.py [--quick] [--ops N] [--storage NAME ...]
 (Python 2.7 or 3; ``src`` is put on sys.path, the ZEO server is started on a
-free loopback port and stopped at the end.)
+free loopback port and stopped at the end. RelStorage needs the project's
+Python 2.7 after ``make build STORAGE=postgresql``: a throw-away PostgreSQL
+server is started in a temporary folder by scripts/postgresql, as the
+``postgres`` user when run as root, and stopped at the end.)
 """
 from __future__ import absolute_import
 from __future__ import division
@@ -27,6 +35,8 @@ import argparse
 import os
 import random
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -57,6 +67,37 @@ CONSUMER = "http://localhost:8089"
 ZODB_CACHE_SIZE = 30000
 ZEO_CACHE_SIZE = 128 * 1024 * 1024
 WARM_UP = 50
+GROWTH_TASKS = 1000
+STORAGES = ("MappingStorage", "FileStorage", "ZEO", "RelStorage")
+NETWORK = ("ZEO", "RelStorage")
+PG_SCRIPT = os.path.join(os.path.dirname(HERE), "scripts", "postgresql")
+
+
+class PostgreSQLServer(object):
+    """A throw-away PostgreSQL server in ``directory``/postgresql, on its Unix socket."""
+
+    def __init__(self, directory):
+        # PostgreSQL runs as its own user when we are root: let it through
+        os.chmod(directory, 0o711)
+        self.directory = os.path.join(directory, "postgresql")
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.dsn = "dbname=zodb user=zodb host={} port={}".format(
+            os.path.join(self.directory, "run"), self.port)
+        with open(os.devnull, "w") as devnull:
+            subprocess.check_call(
+                [PG_SCRIPT, "start", self.directory, str(self.port)],
+                stdout=devnull)
+
+    def psql(self, sql):
+        return subprocess.check_output(
+            [PG_SCRIPT, "psql", self.directory, str(self.port), "-tAq", "-c", sql]
+        ).decode("utf-8").strip()
+
+    def stop(self):
+        subprocess.check_call([PG_SCRIPT, "stop", self.directory])
 
 
 def make_task(created):
@@ -181,15 +222,68 @@ def measure_conflicts(user_db, server_db, seconds):
     return counts
 
 
-def open_storage(kind, directory, zeo):
+def open_storage(kind, directory, server):
     if kind == "MappingStorage":
         storage = MappingStorage()
     elif kind == "FileStorage":
         storage = FileStorage(os.path.join(directory, "Data.fs"))
-    else:
-        storage = ClientStorage(zeo.address, cache_size=ZEO_CACHE_SIZE,
+    elif kind == "ZEO":
+        storage = ClientStorage(server.address, cache_size=ZEO_CACHE_SIZE,
                                 wait_timeout=60)
+    else:
+        from relstorage.adapters.postgresql import PostgreSQLAdapter
+        from relstorage.options import Options
+        from relstorage.storage import RelStorage
+        options = Options(keep_history=False, shared_blob_dir=False,
+                          blob_dir=os.path.join(directory, "blobcache"))
+        storage = RelStorage(PostgreSQLAdapter(dsn=server.dsn, options=options),
+                             options=options)
     return ZODB.DB(storage, cache_size=ZODB_CACHE_SIZE)
+
+
+def start_server(kind, directory):
+    """The ZEO or PostgreSQL server a storage needs, or None."""
+    if kind == "ZEO":
+        return ZEOServer(directory)
+    if kind == "RelStorage":
+        return PostgreSQLServer(directory)
+    return None
+
+
+def database_size(kind, directory, server):
+    """Bytes the database takes on disk (the Data.fs, or PostgreSQL's database)
+    and, on PostgreSQL, how many objects it stores and their bytes: what is left
+    once (auto)vacuum reclaimed the dead rows."""
+    if kind == "RelStorage":
+        disk = int(server.psql("SELECT pg_database_size(current_database())"))
+        rows, live = server.psql("SELECT count(*), coalesce(sum(octet_length("
+                                 "state)), 0) FROM object_state").split("|")
+        return disk, int(rows), int(live)
+    return os.path.getsize(os.path.join(directory, "Data.fs")), None, None
+
+
+def measure_growth(kind, directory, server, db, count):
+    """The database's sizes (see database_size) before and after ``count``
+    tasks are added, popped and acknowledged (three transactions each), and
+    after a pack to now (and, on PostgreSQL, a VACUUM FULL, which gives the
+    freed pages back)."""
+    runner = Runner(db)
+    try:
+        for _ in range(WARM_UP):
+            runner.done(runner.pop()[0])
+        before = database_size(kind, directory, server)
+        for _ in range(count):
+            runner.add()
+            runner.done(runner.pop()[0])
+        after = database_size(kind, directory, server)
+    finally:
+        runner.close()
+    time.sleep(1)
+    db.pack(time.time())
+    if kind == "RelStorage":
+        server.psql("VACUUM FULL")
+    packed = database_size(kind, directory, server)
+    return before, after, packed
 
 
 def main():
@@ -201,7 +295,14 @@ def main():
                         help="operations timed per measurement (500)")
     parser.add_argument("--conflict-seconds", type=float, default=None,
                         help="length of each conflict measurement (20 s)")
+    parser.add_argument("--storage", action="append", choices=STORAGES,
+                        help="a storage to measure, repeat for more (default: "
+                        "MappingStorage, FileStorage and ZEO)")
+    parser.add_argument("--growth", type=int, default=GROWTH_TASKS,
+                        help="tasks of the growth measurement on FileStorage, "
+                        "ZEO and RelStorage (1000; 0: none)")
     args = parser.parse_args()
+    kinds = args.storage or STORAGES[:3]
     sizes = (1000, 10000) if args.quick else (1000, 100000)
     ops = args.ops or (200 if args.quick else 500)
     conflict_seconds = args.conflict_seconds or (5 if args.quick else 20)
@@ -216,12 +317,14 @@ def main():
     print("-" * len(header))
     results = {}
     conflicts = {}
-    for kind in ("MappingStorage", "FileStorage", "ZEO"):
+    growth = {}
+    for kind in kinds:
         for size in sizes:
             directory = tempfile.mkdtemp(prefix="senaite-queue-bench-")
-            zeo = ZEOServer(directory) if kind == "ZEO" else None
+            server = None
             try:
-                db = open_storage(kind, directory, zeo)
+                server = start_server(kind, directory)
+                db = open_storage(kind, directory, server)
                 prefill(db, size)
                 rates = results[kind, size] = measure(db, ops)
                 print("{:<15} {:>8,} {:>9.0f} {:>9.0f} {:>9.0f} {:>10.0f} "
@@ -229,33 +332,61 @@ def main():
                                         rates["pop"], rates["done"],
                                         rates["pop+done"], rates["cycle"]))
                 sys.stdout.flush()
-                if zeo is not None:
-                    server_db = open_storage(kind, directory, zeo)
-                    conflicts[size] = measure_conflicts(db, server_db,
-                                                        conflict_seconds)
+                if kind in NETWORK:
+                    server_db = open_storage(kind, directory, server)
+                    conflicts[kind, size] = measure_conflicts(
+                        db, server_db, conflict_seconds)
                     server_db.close()
+                if kind != "MappingStorage" and size == sizes[0] and \
+                        args.growth:
+                    growth[kind] = measure_growth(kind, directory, server, db,
+                                                  args.growth)
                 db.close()
             finally:
-                if zeo is not None:
-                    zeo.stop()
+                if server is not None:
+                    server.stop()
                 shutil.rmtree(directory, ignore_errors=True)
     small, large = sizes
-    ratio = results["ZEO", large]["pop+done"] / \
-        results["ZEO", small]["pop+done"]
     print()
-    print("ZEO pop+done at {:,} stored / at {:,}: {:.2f} ({})".format(
-        large, small, ratio, "ok, >= 0.5" if ratio >= 0.5 else "BELOW 0.5"))
-    print()
-    print("User add transactions (0-400 ms) while the queue server pops and "
-          "acks every 250 ms, over ZEO ({:.0f} s each):".format(
-              conflict_seconds))
-    for size in sizes:
-        counts = conflicts[size]
-        print("  {:>8,} stored: {} of {} conflicted ({:.1f} %), {} server "
-              "transactions".format(
-                  size, counts["conflicts"], counts["user"],
-                  100.0 * counts["conflicts"] / max(1, counts["user"]),
-                  counts["server"]))
+    for kind in kinds:
+        if kind not in NETWORK:
+            continue
+        ratio = results[kind, large]["pop+done"] / \
+            results[kind, small]["pop+done"]
+        print("{} pop+done at {:,} stored / at {:,}: {:.2f} ({})".format(
+            kind, large, small, ratio,
+            "ok, >= 0.5" if ratio >= 0.5 else "BELOW 0.5"))
+    for kind in kinds:
+        if kind not in NETWORK:
+            continue
+        print()
+        print("User add transactions (0-400 ms) while the queue server pops "
+              "and acks every 250 ms, over {} ({:.0f} s each):".format(
+                  kind, conflict_seconds))
+        for size in sizes:
+            counts = conflicts[kind, size]
+            print("  {:>8,} stored: {} of {} conflicted ({:.1f} %), {} server "
+                  "transactions".format(
+                      size, counts["conflicts"], counts["user"],
+                      100.0 * counts["conflicts"] / max(1, counts["user"]),
+                      counts["server"]))
+    if growth:
+        print()
+        print("Growth while {:,} tasks are added, popped and acknowledged "
+              "({:,} stored):".format(args.growth, small))
+        for kind in kinds:
+            if kind not in growth:
+                continue
+            before, after, packed = growth[kind]
+            print("  {:<12} {:>12,} bytes per 1,000 tasks on disk; {:,} "
+                  "before, {:,} after, {:,} packed".format(
+                      kind, (after[0] - before[0]) * 1000 // args.growth,
+                      before[0], after[0], packed[0]))
+            if before[1] is not None:
+                print("  {:<12} {:>12,} bytes per 1,000 tasks of objects "
+                      "({:,} objects before, {:,} after, {:,} packed)".format(
+                          "", (after[2] - before[2]) * 1000 // args.growth,
+                          before[1], after[1], packed[1]))
 
 
 if __name__ == "__main__":

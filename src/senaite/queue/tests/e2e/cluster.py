@@ -8,6 +8,13 @@ clients with a short clock period. The site is created and configured by the sam
 can be stopped, or killed with SIGKILL, and nothing outlives ``stop_all``; a Zope client may
 also be run as ``bin/<part> start`` runs it (zdaemon), and is then stopped with
 ``bin/<part> stop``.
+
+With ``storage="postgresql"`` the clients use RelStorage (the project's ``postgresql.cfg``) on a
+throw-away PostgreSQL server in the folder's ``postgresql`` subfolder, on a free port, run by
+``scripts/postgresql`` (as the ``postgres`` user when the tests run as root) instead of the ZEO
+server. The database server's part is ``cluster.database``; ``start``, ``stop``, ``kill`` and
+``wait_port`` take either name of a database server (``zeoserver`` or ``postgresql``) for the
+one the cluster runs, so scenarios written for one storage run on the other.
 """
 
 import json
@@ -23,6 +30,19 @@ from six.moves.configparser import RawConfigParser
 SITE_ID = "senaite"
 API = "@@API/senaite/v1"
 TESTING_ZCML = '<include package="senaite.queue.tests" file="testing.zcml" />'
+STORAGES = {"zeo": ("zeoserver", "buildout.cfg"), "postgresql": ("postgresql", "postgresql.cfg")}
+DATABASES = ("zeoserver", "postgresql")
+# zodbpack's configuration: the clients' storage (postgresql.cfg), with a blob cache of its own
+ZODBPACK_CONF = """%import relstorage
+<relstorage>
+    keep-history false
+    shared-blob-dir false
+    blob-dir {blob_dir}
+    <postgresql>
+        dsn dbname=zodb user=zodb host={run} port={port}
+    </postgresql>
+</relstorage>
+"""
 
 
 def project_dir():
@@ -46,15 +66,17 @@ def free_port():
 class Cluster(object):
     """Build, start, stop and kill the processes of a test cluster in ``workdir``."""
 
-    def __init__(self, workdir, consumers=2, clock_period=1, testing=True):
+    def __init__(self, workdir, consumers=2, clock_period=1, testing=True, storage="zeo"):
         self.root = project_dir()
         self.workdir = workdir
+        self.storage = storage
+        self.database, self.buildout_cfg = STORAGES[storage]
         self.consumers = ["queue_consumer"] + [
             "queue_consumer{}".format(i) for i in range(2, consumers + 1)]
         self.clock_period = clock_period
         self.testing = testing
         self.ports = dict((part, free_port()) for part in
-                          ["zeoserver", "client1", "queue_server"] + self.consumers)
+                          [self.database, "client1", "queue_server"] + self.consumers)
         self.processes = {}
         # parts run by zdaemon (bin/<part> start)
         self.daemons = set()
@@ -68,12 +90,16 @@ class Cluster(object):
     def config(self):
         lines = [
             "[buildout]",
-            "extends = {}".format(os.path.join(self.root, "buildout.cfg")),
-            "parts = zeoserver client1 queue_server {}".format(" ".join(self.consumers)),
+            "extends = {}".format(os.path.join(self.root, self.buildout_cfg)),
+            "parts = {} client1 queue_server {}".format(
+                "zeoserver" if self.storage == "zeo" else "", " ".join(self.consumers)),
             "",
             "[ports]",
         ]
         lines += ["{} = {}".format(part, port) for part, port in sorted(self.ports.items())]
+        if self.storage == "postgresql":
+            lines += ["", "[postgresql]", "directory = {}".format(self.pg_dir),
+                      "port = {}".format(self.ports["postgresql"])]
         lines += ["", "[clock]", "period = {}".format(self.clock_period), ""]
         if self.testing:
             lines += ["[client_base]", "zcml-additional =", "    <configure xmlns=\""
@@ -104,8 +130,8 @@ class Cluster(object):
             config.write(self.config())
         buildout = os.path.join(self.root, ".venv", "bin", "buildout")
         self.check_call([buildout, "-q", "-c", path])
-        self.start("zeoserver")
-        self.wait_port("zeoserver")
+        self.start(self.database)
+        self.wait_port(self.database)
         self.check_call([self.script("client1"), "run",
                          os.path.join(self.root, "scripts", "setup_site.py"),
                          SITE_ID, self.site_url("queue_server"),
@@ -134,6 +160,9 @@ class Cluster(object):
 
     def start(self, part, daemon=False):
         """Start ``part`` in the foreground, or with ``daemon`` as ``bin/<part> start``."""
+        if part in DATABASES and self.storage == "postgresql":
+            return self.postgresql("start", str(self.ports["postgresql"]))
+        part = self.database if part in DATABASES else part
         if daemon:
             # stop_all stops it, even if it fails to start as it should
             self.daemons.add(part)
@@ -152,6 +181,10 @@ class Cluster(object):
             self.wait_http(part)
 
     def signal(self, part, signum):
+        if part in DATABASES and self.storage == "postgresql":
+            # a fast shutdown, or an immediate one as a crash would (recovery on start)
+            return self.postgresql("crash" if signum == signal.SIGKILL else "stop")
+        part = self.database if part in DATABASES else part
         process = self.processes.pop(part, None)
         if process is None or process.poll() is not None:
             return
@@ -190,9 +223,18 @@ class Cluster(object):
         self.http.close()
 
     def wait_port(self, part, seconds=60):
+        part = self.database if part in DATABASES else part
         deadline = time.time() + seconds
         while time.time() < deadline:
             try:
+                if part == "postgresql":
+                    # PostgreSQL listens on its Unix socket only
+                    sock = socket.socket(socket.AF_UNIX)
+                    sock.settimeout(1)
+                    sock.connect(os.path.join(self.pg_dir, "run", ".s.PGSQL.{}".format(
+                        self.ports[part])))
+                    sock.close()
+                    return
                 socket.create_connection(("127.0.0.1", self.ports[part]), 1).close()
                 return
             except socket.error:
@@ -210,6 +252,64 @@ class Cluster(object):
                 pass
             time.sleep(0.5)
         raise RuntimeError("{} does not answer at {}".format(part, url))
+
+    # -- PostgreSQL -----------------------------------------------------------
+
+    @property
+    def pg_dir(self):
+        """The folder of the throw-away PostgreSQL server (data, socket, log)."""
+        return os.path.join(self.workdir, "postgresql")
+
+    def postgresql(self, command, *args):
+        """``scripts/postgresql command`` on this cluster's PostgreSQL server."""
+        if command == "start" and not os.path.isdir(self.pg_dir):
+            # PostgreSQL runs as its own user when we are root: let it through to its folder
+            os.chmod(self.workdir, 0o711)
+        self.check_call([os.path.join(self.root, "scripts", "postgresql"), command,
+                         self.pg_dir] + list(args))
+
+    def psql(self, sql):
+        """The rows of ``sql`` on the cluster's database, as tab-separated lines."""
+        process = subprocess.Popen(
+            [os.path.join(self.root, "scripts", "postgresql"), "psql", self.pg_dir,
+             str(self.ports["postgresql"]), "-tAq", "-c", sql],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = process.communicate()
+        if process.returncode:
+            raise RuntimeError("psql {}: {}".format(sql, err))
+        return out.decode("utf-8").strip()
+
+    # -- the database -----------------------------------------------------------
+
+    def database_size(self):
+        """Bytes the database takes on disk: ZEO's Data.fs, or PostgreSQL's database (its
+        tables and indexes, dead rows included)."""
+        if self.storage == "postgresql":
+            return int(self.psql("SELECT pg_database_size(current_database())"))
+        return os.path.getsize(os.path.join(self.workdir, "var", "filestorage", "Data.fs"))
+
+    def object_count(self):
+        """How many objects the PostgreSQL database stores (history-free: one row each)."""
+        return int(self.psql("SELECT count(*) FROM object_state"))
+
+    def live_bytes(self):
+        """The bytes of the objects the PostgreSQL database stores, without the dead rows
+        that PostgreSQL's (auto)vacuum reclaims."""
+        return int(self.psql("SELECT coalesce(sum(octet_length(state)), 0) FROM object_state"))
+
+    def pack(self):
+        """Pack the database to now while the cluster runs, as an administrator does:
+        ``bin/zeopack -D 0`` on ZEO, ``zodbpack -d 0`` on RelStorage (history-free: it
+        removes the objects nothing refers to any more)."""
+        if self.storage == "zeo":
+            return self.check_call([self.script("zeopack"), "-D", "0"])
+        path = os.path.join(self.workdir, "zodbpack.conf")
+        with open(path, "w") as config:
+            config.write(ZODBPACK_CONF.format(
+                blob_dir=os.path.join(self.workdir, "var", "blobcache-pack"),
+                run=os.path.join(self.pg_dir, "run"), port=self.ports["postgresql"]))
+        self.check_call([os.path.join(self.root, ".venv", "bin", "zodbpack"), "-d", "0",
+                         path])
 
     # -- talking to the site --------------------------------------------------
 
