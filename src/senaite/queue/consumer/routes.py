@@ -7,7 +7,10 @@ ZPublisher's commit makes it retry the whole request. On its last try the route 
 itself, so that a conflict it loses again is answered (503, ``"conflict": true``, naming the
 object) instead of failing the request: the consumer then reports a conflict, not a failure.
 A conflict raised while the task runs is answered the same way at once, for it cannot reach
-ZPublisher: the JSON API's error handler would answer it as a 200 error, and commit. A run that ends
+ZPublisher: the JSON API's error handler would answer it as a 200 error, and commit. The
+work commits with the task's receipt (``TaskQueue.receipt``): if the consumer cannot tell
+whether the commit went through (the database went away in the middle of it), the failure
+it reports finds the receipt, and the task is done, not run again. A run that ends
 past the end of its lease commits nothing: its worker has given it up by then, and the task
 may run again already.
 """
@@ -91,6 +94,8 @@ def process(request, payload, task_uid=None):
             task_uid, task.username, get_user_id()))
     try:
         wait = process_task(task, request)
+        # Committed with the work: a failure reported for this attempt later finds it
+        api.get_queue().receipt(task_uid, task.attempt)
         if not may_retry(request):
             transaction.commit()
     except TransientError as exc:

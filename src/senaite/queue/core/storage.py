@@ -194,10 +194,15 @@ class TaskQueue(Persistent):
     * ``_done_minutes``: minute (epoch // 60) -> tasks done, last hour only
     * ``_trash``: uids of removed tasks whose records and object-index
       entries are still there (status None), until ``compact``
+    * ``_receipts``: task uid -> the attempt whose work was committed (see
+      ``receipt``), until the task leaves the running state
 
-    ``_records``, ``_queued`` and ``_objects`` also hold sentinels (see
-    ``_HEAD_QUEUED``).
+    ``_records``, ``_queued``, ``_objects`` and ``_receipts`` also hold
+    sentinels (see ``_HEAD_QUEUED``).
     """
+
+    # Queues stored before receipts existed get theirs at the first receipt
+    _receipts = None
 
     def __init__(self):
         self._records = OOBTree()
@@ -217,6 +222,8 @@ class TaskQueue(Persistent):
         self._queued[_HEAD_QUEUED] = None
         self._queued[_TAIL_QUEUED] = None
         self._objects.add(_HEAD_OBJECT)
+        self._receipts = OOBTree()
+        self._receipts[_HEAD_RECORD] = None
         self._secret = generate_key()
 
     # -- secret -----------------------------------------------------------
@@ -300,6 +307,22 @@ class TaskQueue(Persistent):
             return self._start(self._records[uid], consumer_id, now)
         return None
 
+    def receipt(self, task_uid, attempt):
+        """Record that the work of the lease ``attempt`` is committed.
+
+        The consumer's transaction that does the task's work calls it, so
+        the receipt commits with the work or not at all. A failure or a
+        timeout of that lease reported afterwards (the consumer lost its
+        connection to the database in the middle of the commit, or its
+        report got lost) then finds it, and the task is done instead of
+        running again. Only an insertion in a BTree: it does not conflict
+        with the dispatch transitions of other tasks.
+        """
+        if self._receipts is None:
+            self._receipts = OOBTree()
+            self._receipts[_HEAD_RECORD] = None
+        self._receipts[task_uid] = attempt
+
     def done(self, task_uid, attempt, now=None):
         """Finish the lease ``attempt`` of a running task: remove the task.
 
@@ -307,8 +330,9 @@ class TaskQueue(Persistent):
         ``StaleAckError`` if ``attempt`` is not the current one and
         ``TaskStatusError`` if the task is not running; nothing changes then.
         """
-        now = _now(now)
-        record = self._leased(task_uid, attempt)
+        return self._done(self._leased(task_uid, attempt), _now(now))
+
+    def _done(self, record, now):
         self._remove(record, finished=now)
         self._n_done.change(1)
         minute = int(now // 60)
@@ -332,6 +356,8 @@ class TaskQueue(Persistent):
                                        "{!r}".format(error_message))
         now = _now(now)
         record = self._leased(task_uid, attempt)
+        if self._committed(record):
+            return self._done(record, now)
         return self._fail(record, error_message and six.ensure_str(
             error_message), now)
 
@@ -386,7 +412,8 @@ class TaskQueue(Persistent):
         """Report that the lease ``attempt`` of a running task timed out.
 
         ``max_seconds`` grows by half (rounding up), then the ``fail`` rule
-        applies with the message "Timeout".
+        applies with the message "Timeout". A lease whose work was committed
+        (``receipt``) is done instead, here and in ``fail`` and ``purge``.
         """
         now = _now(now)
         return self._timeout(self._leased(task_uid, attempt), now)
@@ -647,7 +674,10 @@ class TaskQueue(Persistent):
         conflicts on it and is retried."""
         self._unindex_status(record)
         record.update(status=None, finished=finished)
-        self._trash.add(record.data["task_uid"])
+        uid = record.data["task_uid"]
+        if self._receipts is not None and uid in self._receipts:
+            del self._receipts[uid]
+        self._trash.add(uid)
         self._n_trash.change(1)
 
     def _drop(self, record):
@@ -671,7 +701,15 @@ class TaskQueue(Persistent):
         self._n_running.change(1)
         return record.task()
 
+    def _committed(self, record):
+        """Whether the work of the record's current attempt was committed."""
+        receipts = self._receipts
+        return receipts is not None and receipts.get(
+            record.data["task_uid"], 0) == record.data["attempt"]
+
     def _timeout(self, record, now):
+        if self._committed(record):
+            return self._done(record, now)
         max_seconds = record.data["max_seconds"]
         record.update(max_seconds=(max_seconds * 3 + 1) // 2)
         return self._fail(record, TIMEOUT_MESSAGE, now)

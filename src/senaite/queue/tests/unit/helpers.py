@@ -69,6 +69,11 @@ def check_invariants(queue):
         assert records[task_uid].data["status"] == "failed"
     # removed tasks wait in the trash until compact()
     assert set(queue._trash.keys()) == trash
+    # receipts belong to tasks that are still queued or running
+    receipts = queue._receipts
+    if receipts is not None:
+        for task_uid, attempt in receipts.items(min="", excludemin=True):
+            assert records[task_uid].data["attempt"] >= attempt
     # counters equal the index sizes
     assert queue._n_queued() == len(queued)
     assert queue._n_running() == len(running)

@@ -274,6 +274,34 @@ def test_requeues_and_deletes_racing_pops_hand_out_no_task_twice(zeo_server):
         server_db.close()
 
 
+
+def test_receipt_and_other_dispatch_in_concurrent_transactions_both_commit(
+        filestorage_db):
+    """A consumer's receipt, in the transaction of its work, merges with the
+    server's done of another task and pop of a third."""
+    fill(filestorage_db, 3)
+    with filestorage_db.transaction() as conn:
+        queue = conn.root()["queue"]
+        first = queue.pop("c1", now=NOW + 1000)
+        second = queue.pop("c2", now=NOW + 1000)
+    worker, worker_queue = begin(filestorage_db)
+    server, server_queue = begin(filestorage_db)
+    worker_queue.receipt(first.task_uid, first.attempt)
+    worker.root()["work"] = "done"
+    server_queue.done(second.task_uid, second.attempt, now=NOW + 1001)
+    server_queue.pop("c3", now=NOW + 1001)
+    server.transaction_manager.commit()
+    worker.transaction_manager.commit()  # merged, no ConflictError
+    worker.close()
+    server.close()
+    with filestorage_db.transaction() as conn:
+        queue = conn.root()["queue"]
+        # the consumer lost its connection during the commit, and reports a failure
+        assert queue.fail(first.task_uid, first.attempt, now=NOW + 1002).status is None
+        assert queue.counts()["done"] == 2
+        check_invariants(queue)
+
+
 # -- threaded workloads -------------------------------------------------
 
 class Workload(object):

@@ -730,3 +730,56 @@ def test_secret_is_a_fernet_key_that_can_be_rotated():
     queue.rotate_secret()
     assert queue.get_secret() != key
     assert TaskQueue().get_secret() != queue.get_secret()
+
+
+# -- receipts ------------------------------------------------------------
+
+def test_a_failure_after_a_committed_receipt_is_done(queue):
+    task = queue.add(new_task(retries=3))
+    queue.pop(C1, now=NOW)
+    queue.receipt(task.task_uid, 1)
+    before = queue.counts()["done"]
+    done = queue.fail(task.task_uid, 1, "ClientDisconnected", now=NOW + 1)
+    assert done.status is None and done.finished == NOW + 1
+    assert queue.counts()["done"] == before + 1 and len(queue) == 0
+    assert task.task_uid not in queue._receipts
+    check_invariants(queue)
+
+
+def test_a_timeout_or_a_purge_after_a_receipt_is_done(queue):
+    first = queue.add(new_task(max_seconds=30))
+    second = queue.add(new_task(max_seconds=30))
+    queue.pop(C1, now=NOW)
+    queue.pop(C2, now=NOW)
+    queue.receipt(first.task_uid, 1)
+    queue.receipt(second.task_uid, 1)
+    assert queue.timeout(first.task_uid, 1, now=NOW + 31).status is None
+    assert [task.status for task in queue.purge(now=NOW + 31)] == [None]
+    assert queue.counts()["done"] == 2 and len(queue) == 0
+    check_invariants(queue)
+
+
+def test_a_receipt_of_another_attempt_changes_nothing(queue):
+    task = queue.add(new_task(retries=3))
+    queue.pop(C1, now=NOW)
+    # attempt 1 committed its work after its lease was given up: a late receipt
+    queue.timeout(task.task_uid, 1, now=NOW + 1)
+    queue.receipt(task.task_uid, 1)
+    queue.pop(C1, now=NOW + 100)
+    retried = queue.fail(task.task_uid, 2, "Error", now=NOW + 101)
+    assert (retried.status, retried.retries) == ("queued", 1)
+    check_invariants(queue)
+    queue.pop(C1, now=NOW + 200)
+    queue.done(task.task_uid, 3, now=NOW + 201)
+    assert task.task_uid not in queue._receipts
+    check_invariants(queue)
+
+
+def test_a_queue_stored_without_receipts_gets_them(queue):
+    del queue._receipts
+    task = queue.add(new_task())
+    queue.pop(C1, now=NOW)
+    assert not queue._committed(queue._records[task.task_uid])
+    queue.receipt(task.task_uid, 1)
+    assert queue.fail(task.task_uid, 1, now=NOW + 1).status is None
+    check_invariants(queue)
