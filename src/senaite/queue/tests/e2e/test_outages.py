@@ -5,13 +5,13 @@ The scenarios run in order on the cluster of test_cluster.py, after its own; eac
 the queue is drained.
 """
 
-import json
 import os
-import re
 import time
 
 import requests
 from senaite.queue.tests.e2e.cluster import until
+from senaite.queue.tests.e2e.lab import authenticator
+from senaite.queue.tests.e2e.lab import senaite
 from senaite.queue.tests.e2e.test_cluster import assert_once
 from senaite.queue.tests.e2e.test_cluster import drained
 from senaite.queue.tests.e2e.test_cluster import obj_uid
@@ -19,17 +19,6 @@ from senaite.queue.tests.e2e.test_cluster import record_specs
 
 OUTAGE_SECONDS = 60
 LAB_MANAGER = ("outage_labmanager", "outage-secret-1")
-AUTHENTICATOR = re.compile(r'name="_authenticator"[^>]*value="([^"]+)"')
-
-
-def senaite(cluster, action, **kw):
-    """A command of the test-only view ``queue-test-senaite`` on the user client."""
-    kw["action"] = action
-    response = cluster.http.post("{}/queue-test-senaite".format(cluster.site_url("client1")),
-                                 data=json.dumps(kw), auth=cluster.auth, timeout=300,
-                                 headers={"Content-Type": "application/json"})
-    response.raise_for_status()
-    return response.json()
 
 
 def assign(worksheet_url, uids):
@@ -38,9 +27,7 @@ def assign(worksheet_url, uids):
     session = requests.Session()
     session.auth = LAB_MANAGER
     try:
-        page = session.get("{}/add_analyses".format(worksheet_url), timeout=120)
-        page.raise_for_status()
-        token = AUTHENTICATOR.search(page.text).group(1)
+        token = authenticator(session, "{}/add_analyses".format(worksheet_url))
         return session.post("{}/workflow_action".format(worksheet_url), allow_redirects=False,
                             timeout=120, data={"_authenticator": token, "submitted": "1",
                                                "form_id": "list",
