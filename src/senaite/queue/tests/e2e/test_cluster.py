@@ -118,8 +118,11 @@ def test_f_bulk_work_completes_while_a_user_edits_one_of_its_objects(cluster):
         cluster.touch(uid)
     hot, others = uids[0], uids[1:]
     failed_before = cluster.status()["failed"]
+    # Each chunk takes half a second, as real work does: a user who edits without a pause
+    # commits meanwhile, so the task loses its conflicts even after ZPublisher's retries
     task_uid, = cluster.add_tasks([{
-        "name": "queue_test_hot", "uids": uids, "chunk_size": 4, "min_seconds": 1}])
+        "name": "queue_test_hot", "uids": uids, "chunk_size": 4, "min_seconds": 1,
+        "chunk_seconds": 0.5}])
     # A user keeps editing the first object, without a pause, until the others are done
     deadline = time.time() + 240
     edits = 0
