@@ -3,13 +3,12 @@
 
 Each route declares, next to its function, the methods it answers and who may call it.
 Reading tasks needs "Manage Bika" (tasks name objects of every client). Dispatch transitions
-(pop, done, fail, timeout, purge) run under a process lock, each in a short transaction of
-its own that is retried on conflicts. ``add``, ``requeue`` and ``delete`` write in the
+(pop, done, fail, conflict, timeout, purge) run one at a time, each in a short transaction of
+its own that is retried on conflicts (``server.dispatch``). ``add``, ``requeue`` and ``delete`` write in the
 request's transaction, through ``senaite.queue.api`` as the monitor's buttons do; requeue and
 delete need "senaite.queue: Manage queue".
 """
 
-import threading
 import time
 
 import six
@@ -20,7 +19,6 @@ from senaite.core.permissions import ManageBika
 from senaite.queue import api
 from senaite.queue import protocol
 from senaite.queue import settings
-from senaite.queue.core.retry import run_in_transaction
 from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import RUNTIME_FIELDS
 from senaite.queue.core.task import STATUSES
@@ -43,6 +41,7 @@ from senaite.queue.routing.router import check_json_answer
 from senaite.queue.routing.router import fail as answer_error
 from senaite.queue.routing.router import get_user_id
 from senaite.queue.routing.router import has_permission
+from senaite.queue.server.dispatch import dispatch
 from senaite.queue.permissions import ManageQueue
 
 ALL_STATUSES = list(STATUSES + (GHOST, ))
@@ -62,19 +61,10 @@ MAX_NUMBER = 2 ** 53
 # Who may queue a task that runs as another user
 RUN_AS_OTHERS_ROLE = "Manager"
 
-# One dispatch transition at a time in this process
-DISPATCH_LOCK = threading.Lock()
 POST = ("POST", )
 
 ROUTES = RouteTable("senaite.queue.server")
 route = ROUTES.route
-
-
-def dispatch(operation):
-    """Run ``operation(queue)`` in a committed transaction of its own, under the lock."""
-    transaction.commit()
-    with DISPATCH_LOCK:
-        return run_in_transaction(transaction.manager, lambda: operation(api.get_queue()))
 
 
 @route("queue_server/tasks", ("queue_server/tasks/<string:status>", "tasks_status"),
@@ -321,6 +311,8 @@ def purge_expired(queue):
     now = time.time()
     if any(lease["expires"] < now for lease in queue.statistics(now)["leases"].values()):
         dispatch(lambda q: q.purge(now))
+        # A new transaction of the request's connection sees what the dispatch committed
+        transaction.commit()
 
 
 ROUTES.add(protocol.SERVER, "unknown_root", unknown)
