@@ -223,12 +223,14 @@ test-browser: build $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
 	  src/senaite/queue/tests/browser
 
 # docs/_static/*.png: the control panel with a field error, a worksheet and the samples with
-# queued analyses, and the Queue Monitor's tabs, taken from the running cluster.
+# queued analyses, the Queue Monitor's tabs, and samples queued by a bulk "Receive" and by
+# the Add Sample form, taken from the running cluster.
 # The browser is driven by the browser tests' helpers (src/senaite/queue/tests/browser).
 screenshots: run $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
 	$(VENV_BROWSER)/bin/python scripts/screenshots.py \
 	  --url http://localhost:$$(scripts/port client1)/$(SITE) \
 	  --server-url http://localhost:$$(scripts/port queue_server)/$(SITE) \
+	  --consumer-url http://localhost:$$(scripts/port queue_consumer)/$(SITE) \
 	  --config local.cfg --out docs/_static --chromium $(CHROMIUM) --chromedriver $(CHROMEDRIVER)
 
 # PostgreSQL from Debian, installed only when the machine has none.

@@ -18,7 +18,16 @@ analyses too, so that a second task waits behind the running one, and the script
 Queue Monitor's Active tab (monitor.png), then its Failed and All tabs with a task that failed
 for real (monitor_failed.png, monitor_all.png).
 
+Last, samples in background, with the consumer frozen (SIGSTOP, by the browser tests' ``Lab``)
+so that the work stays queued: the lab manager selects 12 verified samples (more than the
+default threshold, 10) in the client's samples listing and presses "Invalidate"
+(samples_transition_queued.png), then saves the client's Add Sample form with 12 columns
+and follows its answer to ``queued_samples`` (samples_add_queued.png). The consumer then
+goes on and the script waits until the queue is empty. ``--only`` takes one group of
+screenshots (controlpanel, worksheet, samples).
+
 Usage: scripts/screenshots.py [--url http://localhost:8080/senaite] [--config local.cfg]
+                              [--server-url ...] [--consumer-url ...] [--only samples]
                               [--out docs/_static] [--chromium /usr/bin/chromium]
                               [--chromedriver /usr/bin/chromedriver]
 Run it with the Python 3 of `make test-browser` (Selenium): `make screenshots` does.
@@ -43,10 +52,14 @@ sys.path.insert(0, os.path.join(ROOT, "src"))
 
 from senaite.queue.tests.browser.driver import Browser  # noqa: E402
 from senaite.queue.tests.browser.driver import new_driver  # noqa: E402
+from senaite.queue.tests.browser.lab import Lab  # noqa: E402
 from senaite.queue.tests.browser.pages import MonitorPage  # noqa: E402
+from senaite.queue.tests.browser.pages import Page  # noqa: E402
 from senaite.queue.tests.browser.pages import SamplesPage  # noqa: E402
 from senaite.queue.tests.browser.pages import SettingsPage  # noqa: E402
 from senaite.queue.tests.browser.pages import WorksheetPage  # noqa: E402
+from senaite.queue.tests.e2e.cluster import API  # noqa: E402
+from senaite.queue.tests.e2e.lab import add_form_fields  # noqa: E402
 
 INVALID_SERVER = "localhost:8090"
 QUEUED = ".senaite-queue-queued"
@@ -65,8 +78,8 @@ def wait_for_site(url):
             time.sleep(1)
 
 
-def shoot(browser, out_dir, name, note=""):
-    path = browser.screenshot(os.path.join(out_dir, name))
+def shoot(browser, out_dir, name, note="", full_page=True):
+    path = browser.screenshot(os.path.join(out_dir, name), full_page=full_page)
     print("{}{}".format(path, ": " + note if note else ""))
 
 
@@ -98,7 +111,7 @@ from Testing.makerequest import makerequest
 from zope.component.hooks import setSite
 from zope.globalrequest import setRequest
 
-site_id, admin_id, user_id, password, count = sys.argv[-5:]
+site_id, admin_id, user_id, password, what, count = sys.argv[-6:]
 app = makerequest(app)  # noqa: F821 (bin/client1 run provides app)
 setRequest(app.REQUEST)
 newSecurityManager(None, app.acl_users.getUserById(admin_id).__of__(app.acl_users))
@@ -155,24 +168,51 @@ for title, keyword in (("Copper", "Cu"), ("Iron", "Fe"), ("Zinc", "Zn"), ("Lead"
                     api.create(setup.bika_analysisservices, "AnalysisService", title=title,
                                Keyword=keyword, Price="10", Category=api.get_uid(category)))
 
-# Received samples, their analyses on a new worksheet, with results
 values = {"Client": api.get_uid(client), "Contact": api.get_uid(contact),
           "SampleType": api.get_uid(sampletype), "DateSampled": DateTime()}
-analyses = []
-for _ in range(int(count)):
-    sample = create_analysisrequest(client, app.REQUEST, values, [api.get_uid(service)
-                                                                  for service in services])
-    doActionFor(sample, "receive")
-    analyses.extend(sorted(sample.getAnalyses(full_objects=True), key=lambda a: a.getKeyword()))
-worksheet = api.create(portal.worksheets, "Worksheet")
-worksheet.setAnalyst(user_id)
-worksheet.addAnalyses(analyses)
-for analysis in analyses:
-    analysis.setResult("12")
-transaction.commit()
-sys.stdout.write("LAB {}\n".format(json.dumps({
-    "worksheet": api.get_path(worksheet)[len(api.get_path(portal)):],
-    "analyses": [api.get_uid(analysis) for analysis in analyses]})))
+service_uids = [api.get_uid(service) for service in services]
+site_path = len(api.get_path(portal))
+if what == "samples":
+    # Verified samples (the admin verifies their own results, allowed for the time being),
+    # and what the client's Add Sample form needs
+    self_verification = setup.getSelfVerificationEnabled()
+    setup.setSelfVerificationEnabled(True)
+    samples = []
+    for _ in range(int(count)):
+        sample = create_analysisrequest(client, app.REQUEST, values, service_uids)
+        doActionFor(sample, "receive")
+        for analysis in sample.getAnalyses(full_objects=True):
+            analysis.setResult("12")
+            doActionFor(analysis, "submit")
+            doActionFor(analysis, "verify")
+        if api.get_review_status(sample) != "verified":
+            raise RuntimeError("{} is {}".format(api.get_id(sample),
+                                                 api.get_review_status(sample)))
+        samples.append(sample)
+    setup.setSelfVerificationEnabled(self_verification)
+    transaction.commit()
+    sys.stdout.write("LAB {}\n".format(json.dumps({
+        "client": api.get_path(client)[site_path:],
+        "samples": [api.get_uid(sample) for sample in samples],
+        "form": {"client": api.get_uid(client), "contact": api.get_uid(contact),
+                 "sampletype": api.get_uid(sampletype), "services": service_uids}})))
+else:
+    # Received samples, their analyses on a new worksheet, with results
+    analyses = []
+    for _ in range(int(count)):
+        sample = create_analysisrequest(client, app.REQUEST, values, service_uids)
+        doActionFor(sample, "receive")
+        analyses.extend(sorted(sample.getAnalyses(full_objects=True),
+                               key=lambda analysis: analysis.getKeyword()))
+    worksheet = api.create(portal.worksheets, "Worksheet")
+    worksheet.setAnalyst(user_id)
+    worksheet.addAnalyses(analyses)
+    for analysis in analyses:
+        analysis.setResult("12")
+    transaction.commit()
+    sys.stdout.write("LAB {}\n".format(json.dumps({
+        "worksheet": api.get_path(worksheet)[site_path:],
+        "analyses": [api.get_uid(analysis) for analysis in analyses]})))
 """
 
 class Site(object):
@@ -203,15 +243,17 @@ class Site(object):
         self.request("PATCH", "{}/@registry".format(self.url), data=settings)
 
 
-def make_lab(url, config, password):
-    """Runs LAB_SCRIPT in a ZEO client of the cluster; what it made."""
+def make_lab(url, config, password, what="worksheet", count=SAMPLES):
+    """Runs LAB_SCRIPT in a ZEO client of the cluster; what it made: ``worksheet``, a
+    worksheet with the analyses of ``count`` received samples, or ``samples``, ``count``
+    verified samples."""
     site_id = urllib.parse.urlsplit(url).path.strip("/").split("/")[-1]
     with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
         script.write(LAB_SCRIPT)
         script.flush()
         output = subprocess.run(
             [os.path.join(ROOT, "bin", "client1"), "run", script.name, site_id,
-             config["local"]["admin-user"], LAB_USER, password, str(SAMPLES)],
+             config["local"]["admin-user"], LAB_USER, password, what, str(count)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode("utf-8")
     lines = [line for line in output.splitlines() if line.startswith("LAB ")]
     if not lines:
@@ -279,10 +321,119 @@ def monitor_failed(browser, server_url, admin, out_dir):
         shoot(browser, out_dir, name)
 
 
+# More than the default thresholds (10) of bulk sample transitions and sample creation
+QUEUED_SAMPLES = 12
+# The Add Sample form's "Save", as its script posts it (FormData, the CSRF token of the
+# page); the JSON answer
+SAVE_SCRIPT = """
+var url = arguments[0], token = arguments[1], fields = arguments[2];
+var data = new FormData();
+data.append("_authenticator", token);
+Object.keys(fields).forEach(function (name) {
+  [].concat(fields[name]).forEach(function (value) { data.append(name, value); });
+});
+var request = new XMLHttpRequest();
+request.open("POST", url, false);
+request.send(data);
+return request.responseText;
+"""
+
+
+class RunCluster(object):
+    """The cluster of `make run`, as the browser tests' ``Lab`` uses a cluster: its consumer
+    process (frozen and resumed by ``Lab.pause`` and ``Lab.resume``), the queue's status,
+    and a consumer's look for work."""
+
+    consumers = ["queue_consumer"]
+
+    def __init__(self, url, consumer_url, config):
+        local = config["local"]
+        self.admin = Site(url, local["admin-user"], local["admin-password"])
+        self.consumer = Site(consumer_url, local["consumer-user"], local["consumer-password"])
+        # The Zope process of the consumer writes its pid where its zope.conf says
+        pid_file = None
+        with open(os.path.join(ROOT, "parts", "queue_consumer", "etc", "zope.conf")) as conf:
+            for line in conf:
+                if line.split()[:1] == ["pid-filename"]:
+                    pid_file = line.split(None, 1)[1].strip()
+        if not pid_file or not os.path.exists(pid_file):
+            raise RuntimeError("The queue consumer does not run: run `make run` first")
+        with open(pid_file) as pid:
+            # Lab signals the process group: the consumer's daemon and its Zope process
+            group = os.getpgid(int(pid.read().strip()))
+        self.processes = {"queue_consumer": argparse.Namespace(pid=group)}
+
+    def status(self):
+        return json.loads(self.admin.request(
+            "GET", "{}/{}/queue_server/status".format(self.admin.url, API)))
+
+    def kick_consumers(self):
+        self.consumer.request("GET", "{}/queue_consume".format(self.consumer.url))
+
+
+def samples_in_background(browser, url, cluster, config, out_dir):
+    """A bulk "Invalidate" in the client's samples listing and an Add Sample form saved
+    with many columns, both queued while the consumer is frozen, so that the screenshots
+    show them queued: samples_transition_queued.png and samples_add_queued.png.
+
+    "Invalidate" posts the listing's form, as a bulk transition is queued. SENAITE 2.6's
+    listings do "receive", "cancel" and "reinstate" with one ajax request per sample
+    instead (Site Setup > Listing)."""
+    password = secrets.token_urlsafe(16)
+    lab_data = make_lab(url, config, password, "samples", QUEUED_SAMPLES)
+    lab = Lab(cluster, consumers=Lab.RUNNING)
+    lab.pause()
+    try:
+        browser.login(LAB_USER, password)
+        client_url = url + lab_data["client"]
+        # The client's samples listing, all of them: select the verified samples, press
+        # "Invalidate"
+        page = Page(browser, client_url + "/analysisrequests?samples_review_state=all").open()
+        uids = lab_data["samples"]
+        page.listing.wait_rows(uids)
+        page.listing.select(uids)
+        page.listing.press("invalidate")
+        page.listing.confirmation()
+        with browser.page_load():
+            page.listing.answer(True)
+        listing = browser.listing()
+        listing.wait_rows(uids)
+        browser.wait(lambda: all(listing.is_queued(uid) for uid in uids),
+                     "the invalidated samples shown queued", TIMEOUT)
+        # The window: the newest samples (the queued ones) come first, older ones follow
+        shoot(browser, out_dir, "samples_transition_queued.png",
+              " ".join(browser.status_messages()), full_page=False)
+
+        # The client's Add Sample form saved with more columns than the threshold; the
+        # browser follows the answer, as the form does
+        Page(browser, client_url + "/ar_add?ar_count=1").open()
+        token = browser.find("input[name='_authenticator']").get_attribute("value")
+        fields = add_form_fields(lab_data["form"], QUEUED_SAMPLES)
+        answer = json.loads(browser.js(SAVE_SCRIPT, client_url + "/ajax_ar_add/submit",
+                                       token, fields))
+        if "redirect_to" not in answer:
+            raise RuntimeError("The Add Sample form did not queue: {}".format(answer))
+        Page(browser, answer["redirect_to"]).open()
+        columns = "#senaite-queue-queued-samples tr.queued-column.status-queued"
+        browser.wait(lambda: len(browser.find_all(columns)) == QUEUED_SAMPLES,
+                     "the columns shown queued", TIMEOUT)
+        shoot(browser, out_dir, "samples_add_queued.png", " ".join(browser.status_messages()))
+    finally:
+        lab.resume()
+    lab.wait_drained()
+
+
+# The groups of screenshots, in the order they are taken
+SHOTS = ("controlpanel", "worksheet", "samples")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://localhost:8080/senaite")
     parser.add_argument("--server-url", default="http://localhost:8090/senaite")
+    parser.add_argument("--consumer-url", default="http://localhost:8089/senaite")
+    parser.add_argument("--only", action="append", choices=SHOTS,
+                        help="take only these screenshots (repeatable; default: all)")
     parser.add_argument("--config", default="local.cfg")
     parser.add_argument("--out", default="docs/_static")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
@@ -298,8 +449,14 @@ def main():
     browser = Browser(url, driver=new_driver(args.chromium, args.chromedriver))
     try:
         browser.login(config["local"]["admin-user"], config["local"]["admin-password"])
-        controlpanel(browser, args.out)
-        queue_at_work(browser, url, args.server_url.rstrip("/"), config, args.out)
+        shots = args.only or SHOTS
+        if "controlpanel" in shots:
+            controlpanel(browser, args.out)
+        if "worksheet" in shots:
+            queue_at_work(browser, url, args.server_url.rstrip("/"), config, args.out)
+        if "samples" in shots:
+            cluster = RunCluster(url, args.consumer_url.rstrip("/"), config)
+            samples_in_background(browser, url, cluster, config, args.out)
     finally:
         browser.quit()
 

@@ -48,13 +48,13 @@ def press(session, context_url, action, uids):
     return elapsed, response
 
 
-def save_samples(session, form, columns, samples_per_column=1):
-    """The Add Sample form of the bench client saved with ``columns`` filled-in columns:
-    (seconds, the form's JSON answer). ``form`` is the ``add_form`` command's answer."""
-    token = authenticator(session, "{}/ar_add?ar_count=1".format(form["url"]))
-    data = {"_authenticator": token, "ar_count": str(columns), "submit_action": "save"}
+def add_form_fields(form, columns, samples_per_column=1):
+    """The fields the Add Sample form of the bench client posts when it is saved with
+    ``columns`` filled-in columns, without the CSRF token. ``form`` is the ``add_form``
+    command's answer (or has its keys); a field ending in ``:list`` has a list value."""
+    fields = {"ar_count": str(columns), "submit_action": "save"}
     for num in range(columns):
-        data.update({
+        fields.update({
             "Client-{}".format(num): form["client"],
             "Contact-{}".format(num): form["contact"],
             "SampleType-{}".format(num): form["sampletype"],
@@ -62,6 +62,15 @@ def save_samples(session, form, columns, samples_per_column=1):
             "NumSamples-{}".format(num): str(samples_per_column),
             "Analyses-{}:list".format(num): form["services"],
         })
+    return fields
+
+
+def save_samples(session, form, columns, samples_per_column=1):
+    """The Add Sample form of the bench client saved with ``columns`` filled-in columns:
+    (seconds, the form's JSON answer). ``form`` is the ``add_form`` command's answer."""
+    token = authenticator(session, "{}/ar_add?ar_count=1".format(form["url"]))
+    data = add_form_fields(form, columns, samples_per_column)
+    data["_authenticator"] = token
     start = time.time()
     response = session.post("{}/ajax_ar_add/submit".format(form["url"]), data=data,
                             timeout=3600)
