@@ -20,8 +20,9 @@ def process_task(task, request):
     While the minimum seconds last, the task goes on with its own rest when its adapter
     supports it (``TaskAdapter.goes_on``) and the setting allows it; otherwise the
     transaction is held open for the rest of that time, so that users' requests win
-    conflicts. A task that has just lost a conflict (back after one, or its rest until its
-    ``contended_until``) neither goes on nor holds: it commits at once, and its consumer waits out the rest of the minimum seconds, so that it
+    conflicts. A task that has just lost a conflict (back after one, its rest until its
+    ``contended_until``, or a request ZPublisher runs again) neither goes on nor holds: it
+    commits at once, and its consumer waits out the rest of the minimum seconds, so that it
     does not commit more often than it would have.
     No new chunk starts after half of ``max_seconds``, and a task whose lease has ended by
     the time it is done raises ``RouteError``, so that nothing it did is committed. Raises
@@ -38,7 +39,8 @@ def process_task(task, request):
     if capi.get_portal_type(context) == "Worksheet":
         request.set("ws_uid", capi.get_uid(context))
     started = time.time()
-    contended = bool(task.conflicts or (task.contended_until or 0) > started)
+    contended = bool(task.conflicts or getattr(request, "retry_count", 0)
+                     or (task.contended_until or 0) > started)
     going_on = None
     if not contended and may_go_on(task, adapter):
         until = started + min(task.min_seconds, task.max_seconds / 2.0)

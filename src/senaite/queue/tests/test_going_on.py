@@ -134,6 +134,19 @@ class TestGoingOn(unittest.TestCase):
         self.assertEqual([t.min_seconds for t in rest], [1])
         self.assertGreater(rest[0].contended_until, time.time())
 
+    def test_not_when_the_publisher_runs_the_request_again(self):
+        task = self.leased(uids=uids(10))
+        self.request.retry_count = 1
+        try:
+            started = time.time()
+            wait = process_task(task, self.request)
+        finally:
+            self.request.retry_count = 0
+        self.assertLess(time.time() - started, 1)
+        self.assertGreater(wait, 0.5)
+        self.assertEqual(self.effects(), uids(2))
+        self.assertEqual([t.uids for t in self.rests()], [uids(10)[2:]])
+
     def test_setting_off(self):
         ploneapi.portal.set_registry_record("senaite.queue.fill_min_seconds", False)
         task = self.leased(uids=uids(10))
