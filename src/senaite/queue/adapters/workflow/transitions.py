@@ -27,128 +27,105 @@ from senaite.core.browser.listing.workflow.sample import SampleReceiveWorkflowTr
 from senaite.queue import api
 
 
-class QueuedListingTransition(ListingWorkflowTransition):
-    """Queues the transition of the selected analyses of the worksheet or sample, once."""
+class QueuedChainMixin(object):
+    """The first request of an ajax chain queues the selection, once, as one task; every
+    request of the chain asks for a reload of the page when the chain is over. Without
+    the queue, or with nothing to queue, the transition is SENAITE's."""
 
     def __init__(self, view, context, request):
-        super(QueuedListingTransition, self).__init__(view, context, request)
+        super(QueuedChainMixin, self).__init__(view, context, request)
         self.queued_uids = []
-        # whether the browser reloads the worksheet when the chain is over
+        # whether the browser reloads the page when the chain is over
         self.reload = False
 
-    @property
-    def container(self):
-        """The worksheet or sample of the listing"""
-        return self.view.context
-
     def do_transition(self, transition, chained_uids, failed_transitions, **kw):
-        if not api.can_queue():
-            return super(QueuedListingTransition, self).do_transition(
-                transition, chained_uids=chained_uids,
-                failed_transitions=failed_transitions, **kw)
-        queued = api.get_queued_lookup()
-        if self.context in queued:
-            # queued by the first request of the chain
-            self.reload = True
-            return
-        uids = self.get_container_uids(chained_uids)
-        uids = [uid for uid in uids if uid not in queued]
-        if not uids:
-            # not an analysis of the worksheet or sample: SENAITE's transition
-            return super(QueuedListingTransition, self).do_transition(
-                transition, chained_uids=chained_uids,
-                failed_transitions=failed_transitions, **kw)
-        api.add_action_task(uids, transition, context=self.container)
-        self.queued_uids = uids
-        self.reload = True
+        chained_uids = list(chained_uids or [capi.get_uid(self.context)])
+        if self.may_queue(chained_uids):
+            queued = api.get_queued_lookup()
+            if self.context in queued:
+                # queued by the first request of the chain
+                self.reload = True
+                return
+            uids = [uid for uid in self.get_selection(chained_uids) if uid not in queued]
+            if uids and self.may_queue_selection(uids):
+                api.add_action_task(uids, transition, context=self.view.context)
+                self.queued_uids = uids
+                self.reload = True
+                return
+        return super(QueuedChainMixin, self).do_transition(
+            transition, chained_uids=chained_uids, failed_transitions=failed_transitions,
+            **kw)
+
+    def may_queue(self, chained_uids):
+        """Whether the chain is queued, when there is something to queue."""
+        return api.can_queue()
+
+    def get_selection(self, chained_uids):
+        """The UIDs of the chain the task works on."""
+        return chained_uids
+
+    def may_queue_selection(self, uids):
+        return True
+
+    def get_uids(self):
+        return self.queued_uids or super(QueuedChainMixin, self).get_uids()
+
+    def get_redirect_url(self):
+        if self.reload:
+            return self.get_reload_url()
+        return super(QueuedChainMixin, self).get_redirect_url()
+
+    def get_reload_url(self):
+        return capi.get_url(self.view.context)
+
+
+class QueuedListingTransition(QueuedChainMixin, ListingWorkflowTransition):
+    """Queues the transition of the selected analyses of the worksheet or sample, once;
+    other analyses (e.g. a reference sample's) are SENAITE's."""
+
+    def get_selection(self, chained_uids):
+        """The chained UIDs that are analyses of the worksheet or sample, this one first."""
+        contained = set(self.get_analyses_uids())
+        result = []
+        for uid in [capi.get_uid(self.context)] + chained_uids:
+            if uid in contained and uid not in result:
+                result.append(uid)
+        return result
 
     def get_analyses_uids(self):
         """The UIDs of the analyses of the worksheet or sample; none for other listings."""
-        container = self.container
+        container = self.view.context
         if IWorksheet.providedBy(container):
             return container.getRawAnalyses() or []
         if IAnalysisRequest.providedBy(container):
             return [capi.get_uid(brain) for brain in container.getAnalyses()]
         return []
 
-    def get_container_uids(self, chained_uids):
-        """The chained UIDs that are analyses of the worksheet or sample, this one first."""
-        contained = set(self.get_analyses_uids())
-        own_uid = capi.get_uid(self.context)
-        uids = [own_uid] + list(chained_uids or [])
-        result = []
-        for uid in uids:
-            if uid in contained and uid not in result:
-                result.append(uid)
-        return result
 
-    def get_uids(self):
-        return self.queued_uids or super(QueuedListingTransition, self).get_uids()
+class QueuedSamplesTransition(QueuedChainMixin, ListingWorkflowTransition):
+    """cancel, reinstate: the samples of the chain, above the threshold"""
 
-    def get_redirect_url(self):
-        if self.reload:
-            return capi.get_url(self.container)
-        return super(QueuedListingTransition, self).get_redirect_url()
+    def may_queue(self, chained_uids):
+        return api.queues_sample_transition(len(chained_uids))
 
-
-class QueuedSamplesTransitionMixin(object):
-    """Queues the transition of the samples of an ajax chain, once, above the threshold."""
-
-    def __init__(self, view, context, request):
-        super(QueuedSamplesTransitionMixin, self).__init__(view, context, request)
-        self.queued_uids = []
-        self.reload = False
-
-    def do_transition(self, transition, chained_uids, failed_transitions, **kw):
-        uids = list(chained_uids or [capi.get_uid(self.context)])
-        if not api.queues_sample_transition(len(uids)):
-            return super(QueuedSamplesTransitionMixin, self).do_transition(
-                transition, chained_uids=chained_uids,
-                failed_transitions=failed_transitions, **kw)
-        queued = api.get_queued_lookup()
-        if self.context in queued:
-            # queued by the first request of the chain
-            self.reload = True
-            return
-        samples = [capi.get_object_by_uid(uid, None) for uid in uids]
-        samples = [sample for sample in samples
-                   if IAnalysisRequest.providedBy(sample) and sample not in queued]
-        if not self.may_queue(samples):
-            return super(QueuedSamplesTransitionMixin, self).do_transition(
-                transition, chained_uids=chained_uids,
-                failed_transitions=failed_transitions, **kw)
-        api.add_action_task(samples, transition, context=self.view.context)
-        self.queued_uids = [capi.get_uid(sample) for sample in samples]
-        self.reload = True
-
-    def may_queue(self, samples):
-        return bool(samples)
-
-    def get_uids(self):
-        return self.queued_uids or super(QueuedSamplesTransitionMixin, self).get_uids()
-
-    def get_redirect_url(self):
-        if self.reload:
-            return self.get_reload_url()
-        return super(QueuedSamplesTransitionMixin, self).get_redirect_url()
+    def get_selection(self, chained_uids):
+        samples = [capi.get_object_by_uid(uid, None) for uid in chained_uids]
+        return [capi.get_uid(sample) for sample in samples
+                if IAnalysisRequest.providedBy(sample)]
 
     def get_reload_url(self):
         return self.request.get_header("referer") or capi.get_url(self.view.context)
 
 
-class QueuedSamplesTransition(QueuedSamplesTransitionMixin, ListingWorkflowTransition):
-    """cancel, reinstate"""
-
-
-class QueuedSamplesReceive(QueuedSamplesTransitionMixin, SampleReceiveWorkflowTransition):
+class QueuedSamplesReceive(QueuedSamplesTransition, SampleReceiveWorkflowTransition):
     """receive: samples whose template partitions them on reception are received in the
     request, since SENAITE's partitioning form follows; the stickers of queued samples are
     printed at once, when the setup says so"""
 
-    def may_queue(self, samples):
-        return bool(samples) and not any(
-            IAnalysisRequest.providedBy(sample) and sample.getTemplate()
-            and sample.getTemplate().getAutoPartition() for sample in samples)
+    def may_queue_selection(self, uids):
+        samples = [capi.get_object_by_uid(uid) for uid in uids]
+        return not any(sample.getTemplate() and sample.getTemplate().getAutoPartition()
+                       for sample in samples)
 
     def get_reload_url(self):
         if self.queued_uids and self.is_auto_print_stickers_enabled():
