@@ -13,6 +13,9 @@ from senaite.queue.routing.payload import RouteError
 from zope.component import queryAdapter
 
 
+# The least a consumer waits after it committed a task that just lost a conflict (seconds)
+CONTENDED_PAUSE = 1.0
+
 def process_task(task, request):
     """Run the task's adapter on its context for at least its ``min_seconds``; return the
     seconds its consumer waits after the commit.
@@ -22,8 +25,9 @@ def process_task(task, request):
     transaction is held open for the rest of that time, so that users' requests win
     conflicts. A task that has just lost a conflict (back after one, its rest until its
     ``contended_until``, or a request ZPublisher runs again) neither goes on nor holds: it
-    commits at once, and its consumer waits out the rest of the minimum seconds, so that it
-    does not commit more often than it would have.
+    commits at once, and its consumer waits out the rest of the minimum seconds, and at
+    least ``CONTENDED_PAUSE``, so that users' retried requests get a moment without the
+    queue's commits.
     No new chunk starts after half of ``max_seconds``, and a task whose lease has ended by
     the time it is done raises ``RouteError``, so that nothing it did is committed. Raises
     ``RouteError`` when the task cannot run here; errors of the adapter propagate.
@@ -61,7 +65,9 @@ def process_task(task, request):
     if time.time() >= (task.started or started) + task.max_seconds:
         raise RouteError(408, "Task {} ran past its {} s: nothing it did is kept".format(
             task.short_uid, task.max_seconds))
-    return max(0.0, task.min_seconds - (time.time() - started)) if contended else 0.0
+    if not contended:
+        return 0.0
+    return max(CONTENDED_PAUSE, task.min_seconds - (time.time() - started))
 
 
 def may_go_on(task, adapter):

@@ -25,6 +25,7 @@ from senaite.queue import protocol
 from senaite.queue.client.session import QueueClientError
 from senaite.queue.client.session import QueueSession
 from senaite.queue.client.session import QueueTimeoutError
+from senaite.queue.consumer.processor import CONTENDED_PAUSE
 from ZEO.Exceptions import ClientDisconnected
 from ZODB.POSException import ConnectionStateError
 
@@ -228,9 +229,9 @@ class Worker(threading.Thread):
         if wait <= 0:
             return self.report("done", payload, secret, config, lease_end)
         # A task that lost a conflict committed at once: keep the pace of its minimum
-        # seconds before taking the next task
+        # seconds (at least a moment) before taking the next task
         self.report("done", payload, secret, config, lease_end, take_next=False)
-        self.stopping.wait(min(wait, task["min_seconds"]))
+        self.stopping.wait(min(wait, max(task["min_seconds"], CONTENDED_PAUSE)))
         return None
 
     def report(self, outcome, payload, secret, config, lease_end, take_next=True):

@@ -11,6 +11,7 @@ from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
+from senaite.queue.consumer.processor import CONTENDED_PAUSE
 from senaite.queue.consumer.processor import process_task
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.routing.payload import RouteError
@@ -146,6 +147,13 @@ class TestGoingOn(unittest.TestCase):
         self.assertGreater(wait, 0.5)
         self.assertEqual(self.effects(), uids(2))
         self.assertEqual([t.uids for t in self.rests()], [uids(10)[2:]])
+
+    def test_a_pause_after_a_conflict_even_without_minimum_seconds(self):
+        task = self.leased(uids=uids(4), min_seconds=0)
+        self.queue.conflict(task.task_uid, task.attempt, "ConflictError on /x", now=time.time())
+        task = self.queue.pop(CONSUMER, max_consumers=16, now=time.time() + 60)
+        self.assertEqual(process_task(task, self.request), CONTENDED_PAUSE)
+        self.assertEqual(self.effects(), uids(1))
 
     def test_setting_off(self):
         ploneapi.portal.set_registry_record("senaite.queue.fill_min_seconds", False)
