@@ -16,6 +16,7 @@ from zope.component import queryAdapter
 # The least a consumer waits after it committed a task that just lost a conflict (seconds)
 CONTENDED_PAUSE = 1.0
 
+
 def process_task(task, request):
     """Run the task's adapter on its context for at least its ``min_seconds``; return the
     seconds its consumer waits after the commit.
