@@ -113,9 +113,7 @@ bin/.built: $(VENV)/.installed $(STORAGE_NEEDS) buildout.cfg postgresql.cfg vers
 run: build $(if $(STORAGE_NEEDS),postgresql-server)
 	$(START_DATABASE)
 	bin/client1 run scripts/setup_site.py $(SITE) http://localhost:$$(scripts/port queue_server)/$(SITE) local.cfg
-	bin/client1 start
-	bin/queue_server start
-	bin/queue_consumer start
+	scripts/start-clients client1 queue_server queue_consumer
 	@scripts/cluster-info $(SITE)
 
 stop:

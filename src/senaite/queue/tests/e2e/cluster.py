@@ -124,12 +124,20 @@ class Cluster(object):
 
     def build(self):
         """Run buildout for this cluster and create its site."""
+        self.buildout()
+        self.create_site()
+
+    def buildout(self):
+        """Run buildout for this cluster."""
         os.makedirs(os.path.join(self.workdir, "downloads"))
         path = os.path.join(self.workdir, "cluster.cfg")
         with open(path, "w") as config:
             config.write(self.config())
         buildout = os.path.join(self.root, ".venv", "bin", "buildout")
         self.check_call([buildout, "-q", "-c", path])
+
+    def create_site(self):
+        """Start the database server and create the site, as ``make run`` does."""
         self.start(self.database)
         self.wait_port(self.database)
         self.check_call([self.script("client1"), "run",
@@ -175,10 +183,9 @@ class Cluster(object):
         log.close()
 
     def start_all(self):
-        for part in ["client1", "queue_server"] + self.consumers:
-            self.start(part)
-        for part in ["client1", "queue_server"] + self.consumers:
-            self.wait_http(part)
+        """Start the Zope clients (see ``start_clients``) and wait until they answer."""
+        start_clients(self.workdir, ["client1", "queue_server"] + self.consumers, self.start,
+                      self.wait_http)
 
     def signal(self, part, signum):
         if part in DATABASES and self.storage == "postgresql":
@@ -242,9 +249,14 @@ class Cluster(object):
         raise RuntimeError("{} does not listen on {}".format(part, self.ports[part]))
 
     def wait_http(self, part, seconds=120):
+        """Until ``part`` answers its site's JSON API; fails at once when it exits."""
         deadline = time.time() + seconds
         url = "{}/{}/version".format(self.site_url(part), API)
+        process = self.processes.get(part)
         while time.time() < deadline:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError("{} exited; its output ends with:\n{}".format(
+                    part, self.tail(part)))
             try:
                 if requests.get(url, timeout=5).status_code == 200:
                     return
@@ -252,6 +264,14 @@ class Cluster(object):
                 pass
             time.sleep(0.5)
         raise RuntimeError("{} does not answer at {}".format(part, url))
+
+    def tail(self, part, size=3000):
+        """The end of what the process ``part`` printed."""
+        try:
+            with open(self.log_path(part)) as log:
+                return log.read()[-size:]
+        except IOError:
+            return ""
 
     # -- PostgreSQL -----------------------------------------------------------
 
@@ -393,6 +413,28 @@ class Cluster(object):
     def wait(self, predicate, seconds, step=0.5):
         """Poll ``predicate(status)`` until it is true; the last status."""
         return until(lambda: self.status(), predicate, seconds, step)
+
+
+def start_clients(workdir, parts, start, wait_http):
+    """Start the Zope clients ``parts`` of the buildout in ``workdir`` with ``start(part)``;
+    return once ``wait_http(part)`` returned for each of them.
+
+    At its first start a Zope client writes the admin user of its ``inituser`` file into the
+    user folder of the Zope root (and removes the file), and two first starts at once write
+    that one object: one of them stops with a ConflictError. So a client that still has the
+    file starts alone, and answers before the next one starts; the others start together.
+    """
+    later = []
+    for part in parts:
+        if os.path.exists(os.path.join(workdir, "parts", part, "inituser")):
+            start(part)
+            wait_http(part)
+        else:
+            later.append(part)
+    for part in later:
+        start(part)
+    for part in later:
+        wait_http(part)
 
 
 def until(probe, predicate, seconds, step=0.5, message="Timed out"):

@@ -21,6 +21,7 @@ import time
 import requests
 from senaite.queue.tests.e2e.cluster import free_port
 from senaite.queue.tests.e2e.cluster import project_dir
+from senaite.queue.tests.e2e.cluster import start_clients
 from senaite.queue.tests.e2e.cluster import until
 from six.moves.configparser import RawConfigParser
 from six.moves.html_parser import HTMLParser
@@ -213,6 +214,12 @@ class Lab(object):
         with open(self.log_path(part), "a") as log:
             self.processes[part] = subprocess.Popen(
                 command, cwd=self.workdir, stdout=log, stderr=log, preexec_fn=os.setsid)
+
+    def start_all(self):
+        """Start the ZEO server and the clients, client1 first (see ``start_clients``); return
+        once every client answers."""
+        self.start("zeoserver")
+        start_clients(self.workdir, PARTS[1:], self.start, self.wait_http)
 
     def stop_all(self):
         """Stops every process it started, the ZEO server last; kills what does not stop."""

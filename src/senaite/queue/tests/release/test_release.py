@@ -38,14 +38,7 @@ def lab():
     lab.user_password = secret()
     try:
         lab.build(os.path.join(lab.root, "docs", "installation.rst"))
-        # client1 first: the first client to open the new database initializes it
-        lab.start("zeoserver")
-        lab.start("client1")
-        lab.wait_http("client1")
-        for part in ("queue_server", "queue_consumer"):
-            lab.start(part)
-        for part in ("queue_server", "queue_consumer"):
-            lab.wait_http(part)
+        lab.start_all()
         lab.admin = Browser("admin", lab.admin_password)
         yield lab
     finally:
