@@ -24,6 +24,9 @@ VENV_BROWSER := $(BUILD)/browser
 PIP := $(VENV)/bin/pip --disable-pip-version-check -q
 CONSTRAINTS := $(BUILD)/constraints.txt
 WHEELS := $(BUILD)/wheels
+WHEELHOUSE := $(BUILD)/wheelhouse
+# pip installs the Python 2.7 distributions from the wheelhouse only, never from the network
+OFFLINE := --no-index --find-links $(WHEELHOUSE) --find-links $(WHEELS)
 PYPHEN := pyphen==0.11.0
 SITE := senaite
 
@@ -51,7 +54,7 @@ endif
 
 .PHONY: build run stop test test-core test-core-py2 test-core-py3 test-senaite test-e2e docs clean \
   screenshots i18n dist test-dist test-release postgresql-server FORCE
-.PHONY: test-browser
+.PHONY: test-browser debian-packages py3-environments
 
 build: bin/.built
 
@@ -77,10 +80,15 @@ $(WHEELS)/.pyphen: $(VENV)/bin/python
 	  ../../../$(VENV)/bin/pip wheel -q --no-deps --no-build-isolation -w ../../wheels .
 	touch $@
 
-# Everything the stack needs, installed by pip (with the machine's own pip configuration).
-$(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen
-	$(PIP) install -c $(CONSTRAINTS) --find-links $(WHEELS) \
-	  --no-binary plone.recipe.zope2instance \
+# A wheel of every distribution of wheelhouse.txt, at the pinned versions, fetched many at
+# once from the package index (with the machine's own pip configuration).
+$(WHEELHOUSE)/.fetched: $(CONSTRAINTS) wheelhouse.txt | $(VENV)/bin/python
+	scripts/fetch-wheels $(VENV)/bin/pip $(CONSTRAINTS) wheelhouse.txt $(WHEELHOUSE)
+	touch $@
+
+# Everything the stack needs, installed by pip from the wheelhouse
+$(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen $(WHEELHOUSE)/.fetched
+	$(PIP) install -c $(CONSTRAINTS) $(OFFLINE) \
 	  zc.buildout zc.recipe.egg zc.recipe.testrunner plone.recipe.zope2instance \
 	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme i18ndude -e ".[test]"
 	$(VENV)/bin/pip check
@@ -88,7 +96,7 @@ $(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen
 
 # RelStorage and its PostgreSQL driver, for STORAGE=postgresql
 $(VENV)/.relstorage: $(VENV)/.installed
-	$(PIP) install -c $(CONSTRAINTS) RelStorage psycopg2-binary
+	$(PIP) install -c $(CONSTRAINTS) $(OFFLINE) RelStorage psycopg2-binary
 	$(VENV)/bin/pip check
 	touch $@
 
@@ -144,7 +152,8 @@ test-senaite: build
 # A real cluster on free ports, built by this buildout into a temporary folder; with
 # STORAGE=postgresql, on a throw-away PostgreSQL server there
 test-e2e: $(E2E_NEEDS)
-	SENAITE_QUEUE_E2E_STORAGE=$(STORAGE) $(VENV)/bin/python -m pytest -v -p no:cacheprovider src/senaite/queue/tests/e2e
+	SENAITE_QUEUE_E2E_STORAGE=$(STORAGE) $(VENV)/bin/python -m pytest -v -p no:cacheprovider \
+	  --durations=0 src/senaite/queue/tests/e2e
 
 # Python 3 release tools (twine, zest.releaser), pinned in requirements-release.txt
 $(TOOLS)/.installed: requirements-release.txt
@@ -165,13 +174,13 @@ test-dist: build $(TOOLS)/.installed
 
 # A virtualenv like a lab's: the pinned stack, and senaite.queue (with what it requires)
 # from the wheel in dist/ only, never from the checkout
-$(RELEASE_VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen | dist
+$(RELEASE_VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen $(WHEELHOUSE)/.fetched | dist
 	rm -rf $(RELEASE_VENV)
 	PYTHONPATH=$(BUILD)/virtualenv $(PYTHON) -m virtualenv -q $(RELEASE_VENV)
-	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) \
+	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) $(OFFLINE) \
 	  pip setuptools wheel
-	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) \
-	  --find-links $(WHEELS) --find-links dist --no-binary plone.recipe.zope2instance \
+	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) $(OFFLINE) \
+	  --find-links dist \
 	  zc.buildout zc.recipe.egg plone.recipe.zope2instance plone.recipe.zeoserver \
 	  Plone plone.app.upgrade senaite.lims senaite.queue==$(VERSION)
 	touch $@
@@ -230,6 +239,17 @@ screenshots: run $(VENV_BROWSER)/.installed | $(CHROMIUM) $(CHROMEDRIVER)
 	  --server-url http://localhost:$$(scripts/port queue_server)/$(SITE) \
 	  --consumer-url http://localhost:$$(scripts/port queue_consumer)/$(SITE) \
 	  --config local.cfg --out docs/_static --chromium $(CHROMIUM) --chromedriver $(CHROMEDRIVER)
+
+# Debian's packages the suites need (PostgreSQL, Chromium and its WebDriver), with one
+# apt-get; only those the machine lacks
+DEBIAN_PACKAGES := postgresql chromium chromium-driver
+debian-packages:
+	@missing=$$(for name in $(DEBIAN_PACKAGES); do \
+	  dpkg -s $$name 2>/dev/null | grep -q '^Status: install ok' || echo $$name; done); \
+	test -z "$$missing" || { apt-get update && apt-get install -y $$missing; }
+
+# The Python 3 environments: the engine's tests, the browser tests, the release tools
+py3-environments: $(VENV3)/.installed $(VENV_BROWSER)/.installed $(TOOLS)/.installed
 
 # PostgreSQL from Debian, installed only when the machine has none.
 postgresql-server:

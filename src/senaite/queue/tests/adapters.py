@@ -6,6 +6,7 @@ What they do is kept in the site's annotations, so the tests can count it: ``eff
 ``consumers`` (task uid -> the consumer of its last committed run).
 """
 
+import os
 import time
 
 from BTrees.OOBTree import OOBTree
@@ -105,6 +106,34 @@ class SleepAdapter(object):
         if isinstance(seconds, list):
             seconds = seconds[min(task.attempt, len(seconds)) - 1]
         time.sleep(float(seconds))
+        RecordAdapter(self.context).process(task)
+
+
+# The longest a gate holds a run
+GATE_SECONDS = 600
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class GateAdapter(object):
+    """Holds its run until the file ``gate`` exists, then records; a run that lasts as long
+    as the test wants, whatever the machine's speed.
+
+    Only the attempts listed in ``gated`` (the first one by default) wait, at most
+    ``GATE_SECONDS``. A run that waits creates the file ``<gate>.held`` first, and
+    ``<gate>.passed`` once the gate has let it through."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        gate = task.get("gate")
+        if task.attempt in task.get("gated", [1]):
+            open(gate + ".held", "w").close()
+            deadline = time.time() + GATE_SECONDS
+            while not os.path.exists(gate) and time.time() < deadline:
+                time.sleep(0.1)
+            open(gate + ".passed", "w").close()
         RecordAdapter(self.context).process(task)
 
 

@@ -9,8 +9,6 @@ cluster is, and a pause costs no restart of a Zope process.
 """
 
 import json
-import os
-import signal
 
 from senaite.queue.tests.e2e.cluster import API
 from senaite.queue.tests.e2e.cluster import until
@@ -113,9 +111,6 @@ class Lab(object):
 
     # -- consumers ---------------------------------------------------------
 
-    def signal_consumers(self, signum):
-        for part in self.cluster.consumers:
-            os.killpg(self.cluster.processes[part].pid, signum)
 
     def pause(self):
         """Freezes the consumers. Tasks already given to a consumer are waited for first,
@@ -123,7 +118,8 @@ class Lab(object):
         if self.consumers != self.RUNNING:
             return
         self.wait(drained, "the consumers to finish their tasks")
-        self.signal_consumers(signal.SIGSTOP)
+        for part in self.cluster.consumers:
+            self.cluster.freeze(part)
         self.consumers = self.FROZEN
 
     def resume(self):
@@ -132,7 +128,7 @@ class Lab(object):
         if self.consumers == self.RUNNING:
             return
         if self.consumers == self.FROZEN:
-            self.signal_consumers(signal.SIGCONT)
+            self.thaw_consumers()
         else:
             for part in self.cluster.consumers:
                 self.cluster.start(part)
@@ -141,9 +137,13 @@ class Lab(object):
         self.consumers = self.RUNNING
         self.cluster.kick_consumers()
 
+    def thaw_consumers(self):
+        for part in self.cluster.consumers:
+            self.cluster.thaw(part)
+
     def release(self):
         """Lets frozen consumers go on, without waiting for them: a frozen process could
         not be stopped."""
         if self.consumers == self.FROZEN:
-            self.signal_consumers(signal.SIGCONT)
+            self.thaw_consumers()
             self.consumers = self.RUNNING

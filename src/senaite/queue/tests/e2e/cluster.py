@@ -137,13 +137,22 @@ class Cluster(object):
         self.check_call([buildout, "-q", "-c", path])
 
     def create_site(self):
-        """Start the database server and create the site, as ``make run`` does."""
+        """Start the database server and create the site, as ``make run`` does.
+
+        ``client1`` wrote the admin user of its ``inituser`` file into the database then
+        (see ``start_clients``); the other clients' files name the same user, so they are
+        removed: the clients then all start at once.
+        """
         self.start(self.database)
         self.wait_port(self.database)
         self.check_call([self.script("client1"), "run",
                          os.path.join(self.root, "scripts", "setup_site.py"),
                          SITE_ID, self.site_url("queue_server"),
                          os.path.join(self.root, "local.cfg")])
+        for part in ["queue_server"] + self.consumers:
+            inituser = os.path.join(self.workdir, "parts", part, "inituser")
+            if os.path.exists(inituser):
+                os.remove(inituser)
 
     def check_call(self, command):
         with open(self.log_path("build"), "a") as log:
@@ -204,6 +213,23 @@ class Cluster(object):
     def kill(self, part):
         """SIGKILL, as a crash would."""
         self.signal(part, signal.SIGKILL)
+
+    def freeze(self, part):
+        """Stop the Zope process ``part`` where it is (SIGSTOP), until ``thaw``."""
+        self.signal_zope(part, signal.SIGSTOP)
+
+    def thaw(self, part):
+        """Let a frozen process go on (SIGCONT)."""
+        self.signal_zope(part, signal.SIGCONT)
+
+    def signal_zope(self, part, signum):
+        """Send a signal to the Zope process ``part``, run in the foreground or by zdaemon
+        (whose pid file names it)."""
+        if part in self.daemons:
+            with open(os.path.join(self.workdir, "var", "{}.pid".format(part))) as pid:
+                os.kill(int(pid.read().strip()), signum)
+        else:
+            os.killpg(self.processes[part].pid, signum)
 
     def stop(self, part):
         """SIGTERM; ``bin/<part> stop`` for a part run by zdaemon."""
@@ -409,6 +435,19 @@ class Cluster(object):
         response = self.http.get(url, params={"complete": "1"}, auth=self.auth, timeout=30)
         response.raise_for_status()
         return response.json()["items"]
+
+    def gate(self, name):
+        """The path of a gate of the test adapter ``queue_test_gate``: its runs wait until
+        the test creates the file (``open_gate``)."""
+        return os.path.join(self.workdir, "gate-{}".format(name))
+
+    def open_gate(self, gate):
+        open(gate, "w").close()
+
+    def wait_held(self, gate, seconds=120):
+        """Until a run is held at the gate."""
+        until(lambda: os.path.exists(gate + ".held"), bool, seconds, step=0.1,
+              message="No run is held at {}".format(gate))
 
     def wait(self, predicate, seconds, step=0.5):
         """Poll ``predicate(status)`` until it is true; the last status."""

@@ -48,11 +48,13 @@ def test_a_200_tasks_complete_once(cluster):
 
 
 def test_b_consumer_killed_mid_task(cluster):
+    # the first run is held until its consumer is killed; the second one goes through
+    gate = cluster.gate("bbbb")
     task_uid, = cluster.add_tasks([{
-        "name": "queue_test_sleep", "uids": [obj_uid("bbbb", 0)], "seconds": 4,
+        "name": "queue_test_gate", "uids": [obj_uid("bbbb", 0)], "gate": gate,
         "max_seconds": 10, "min_seconds": 0}])
-    status = cluster.wait(lambda st: task_uid in st["leases"], 60, step=0.1)
-    consumer_id = status["leases"][task_uid]["consumer_id"]
+    cluster.wait_held(gate)
+    consumer_id = cluster.status()["leases"][task_uid]["consumer_id"]
     victim = [part for part in cluster.consumers
               if consumer_id.endswith(":{}".format(cluster.ports[part]))][0]
     cluster.kill(victim)
