@@ -11,7 +11,6 @@ import transaction
 from bika.lims import api as capi
 from senaite.queue import settings
 from senaite.queue.client import health
-from senaite.queue.core.errors import TaskStatusError
 from senaite.queue.core.task import RUNNING
 from senaite.queue.core.task import RUNTIME_FIELDS
 from senaite.queue.core.task import Task
@@ -19,6 +18,7 @@ from senaite.queue.core.task import is_uid
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.interfaces import ITaskQueue
+from senaite.queue.server import dispatch
 from zope.annotation.interfaces import IAnnotations
 from zope.component import queryAdapter
 from zope.component import queryUtility
@@ -186,8 +186,7 @@ def add_task(name, context, **kw):
 def add(task):
     """Queue a task made by ``new_task``; the added task, or None if ignored (its uid is
     queued already, or it is ``unique`` and a task of its name and context is queued)."""
-    queue = _installed_queue()
-    return _changed(queue.add(task, top_priority=settings.get_top_priority()))
+    return _changed(dispatch.add(_installed_queue(), task))
 
 
 def _copy_values(source_task, kw):
@@ -382,50 +381,43 @@ def requeue_task(task_uid):
     run at once only one transaction commits; the other conflicts, and its retry sees the
     outcome of the first. ``TaskNotFoundError`` for an unknown task.
     """
-    queue = _installed_queue()
-    return _changed(queue.requeue(task_uid, retries=settings.get_max_retries()))
+    return _changed(dispatch.requeue(_installed_queue(), task_uid))
 
 
-def delete_task(task_uid, running=True):
-    """Remove a task from the queue; the task, with status None.
+def delete_task(task_uid, running=None):
+    """Remove a queued or failed task from the queue; the task, with status None.
 
-    With ``running=False`` a running task is refused as ``requeue_task`` refuses it.
+    A running task is refused with ``TaskStatusError``, as ``requeue_task`` refuses it;
+    ``running`` is accepted for code written for earlier versions, and ignored.
     Transaction and concurrency as ``requeue_task``.
     """
-    queue = _installed_queue()
-    if not running:
-        task = queue.get_task(task_uid)
-        if task is not None and task.status == RUNNING:
-            raise TaskStatusError(task_uid, RUNNING, "Task is running, it cannot be "
-                                  "removed: {}".format(task_uid))
-    return _changed(queue.delete(task_uid))
+    return _changed(dispatch.delete(_installed_queue(), task_uid))
 
 
 def pop_task(consumer_id):
     """Lease the next task to the consumer, in the caller's transaction; or None."""
-    queue = _installed_queue()
-    return _changed(queue.pop(consumer_id, max_consumers=settings.get_max_consumers()))
+    return _changed(dispatch.pop(_installed_queue(), consumer_id))
 
 
 def done_task(task_uid, attempt):
     """The lease ``attempt`` of a running task is done: the task leaves the queue.
     ``StaleAckError`` when the attempt is not the current one."""
-    return _changed(_installed_queue().done(task_uid, attempt))
+    return _changed(dispatch.done(_installed_queue(), task_uid, attempt))
 
 
 def fail_task(task_uid, attempt, error_message=None):
     """The lease ``attempt`` of a running task failed: queued again or failed."""
-    return _changed(_installed_queue().fail(task_uid, attempt, error_message))
+    return _changed(dispatch.fail(_installed_queue(), task_uid, attempt, error_message))
 
 
 def timeout_task(task_uid, attempt):
     """The lease ``attempt`` of a running task timed out: as ``fail_task``."""
-    return _changed(_installed_queue().timeout(task_uid, attempt))
+    return _changed(dispatch.timeout(_installed_queue(), task_uid, attempt))
 
 
 def purge_tasks():
     """Time out the running tasks whose lease expired; those tasks."""
-    return _changed(_installed_queue().purge())
+    return _changed(dispatch.purge(_installed_queue()))
 
 
 def get_secret(site=None):

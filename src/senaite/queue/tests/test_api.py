@@ -384,9 +384,9 @@ class TestManageTasks(APITestCase):
             api.requeue_task(running.task_uid)
         with self.assertRaises(TaskStatusError):
             api.delete_task(running.task_uid, running=False)
+        with self.assertRaises(TaskStatusError):
+            api.delete_task(running.task_uid)
         self.assertEqual(self.queue.get_task(running.task_uid), running)
-        self.assertIsNone(api.delete_task(running.task_uid).status)
-        self.assertIsNone(self.queue.get_task(running.task_uid))
 
     def test_unknown(self):
         for change in (api.requeue_task, api.delete_task):
