@@ -128,7 +128,7 @@ class TestServerURL(APITestCase):
 
     def test_is_queue_server_not_a_substring(self):
         site = settings.normalize_url(u"http://localhost:8090/senaite")
-        with patched(api, get_site_url=lambda: site):
+        with patched(api.status, get_site_url=lambda: site):
             for value in (u"http://localhost:8090/senaite", u"http://localhost:8090/senaite/"):
                 self.set_setting("server", value)
                 self.assertTrue(api.is_queue_server(), value)
@@ -305,7 +305,7 @@ class TestAddTask(APITestCase):
         self.assertEqual(len(self.queue), 1)
 
     def test_not_installed(self):
-        with patched(api, get_queue=lambda: None):
+        with patched(api.status, get_queue=lambda: None):
             with self.assertRaises(ValueError):
                 api.add_task("queue_test_record", self.portal)
 
