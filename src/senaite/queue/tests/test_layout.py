@@ -8,11 +8,13 @@
   ``senaite.queue.api``;
 - the door makes no HTTP call: it imports no HTTP client, only ``client.health``;
 - every transition of the queue is applied by ``server/dispatch.py``;
-- route names live in ``protocol.py``.
+- route names live in ``protocol.py``;
+- the door, 1.x's ``senaite.queue.queue`` and the PAS plugin keep their public names.
 """
 
 import ast
 import os
+import pickle
 import unittest
 
 import six
@@ -221,3 +223,41 @@ class TestTheRulesFindWhatTheyLookFor(unittest.TestCase):
     def test_examples(self):
         for finder, source, found in EXAMPLES:
             self.assertEqual(lines(finder, *source), found, finder.__name__)
+
+
+class TestPublicNames(unittest.TestCase):
+    """The door, 1.x's module and the PAS plugin keep the names they had."""
+
+    API = (
+        "ACTION_TASK_PREFIX", "ASSIGN_TASK", "CONSUMER_MARKER", "CREATE_SAMPLE_TASK",
+        "DISABLED", "GENERIC_ACTION_TASK", "LOOKUP_KEY", "QueuedLookup", "READY",
+        "REINDEX_SECURITY_TASK", "RESUMING", "add", "add_action_task", "add_assign_task",
+        "add_copy", "add_create_sample_task", "add_reindex_obj_security_task", "add_task",
+        "can_queue", "delete_task", "done_task", "fail_task", "get_queue", "get_queue_status",
+        "get_queued_lookup", "get_running_task", "get_secret", "get_server_url",
+        "get_site_url", "get_statistics", "get_task", "get_tasks", "get_tasks_for",
+        "get_uids", "is_consumer_run", "is_installed", "is_queue_enabled", "is_queue_ready",
+        "is_queue_server", "is_queued", "is_site_user", "new_copy", "new_task", "pop_task",
+        "purge_tasks", "queues_sample_creation", "queues_sample_transition", "requeue_task",
+        "rotate_secret", "search", "server_answers", "server_silent_since", "timeout_task")
+    QUEUE = ("QueueTask", "REQUIRED_KEYS", "get_chunk_size", "get_chunks", "get_chunks_for",
+             "get_max_retries", "get_max_seconds", "get_min_seconds", "get_task_uid",
+             "is_task", "new_task", "to_task")
+
+    def test_api(self):
+        from senaite.queue import api
+        self.assertEqual(sorted(api.__all__), sorted(self.API))
+        for name in self.API:
+            self.assertTrue(hasattr(api, name), name)
+
+    def test_queue_module(self):
+        from senaite.queue import queue
+        for name in self.QUEUE:
+            self.assertTrue(hasattr(queue, name), name)
+        self.assertTrue(set(queue.__all__) <= set(self.QUEUE))
+
+    def test_pickled_plugin_class(self):
+        # the class reference of a plugin pickled before the class moved to routing/
+        from senaite.queue.routing.pasplugin import QueueAuthPlugin
+        self.assertIs(pickle.loads(b"csenaite.queue.pasplugin\nQueueAuthPlugin\n."),
+                      QueueAuthPlugin)
