@@ -21,16 +21,10 @@ Run it with the project's Python 2.7: ``.venv/bin/python bench/cluster.py [--tas
 
 from __future__ import print_function
 
-import argparse
-import os
-import shutil
-import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-
-from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
+from harness import cluster_for
+from harness import parser
 
 
 def noop(count, prefix):
@@ -106,7 +100,6 @@ def growth(cluster, count, prefix):
 def measure(cluster, args):
     """(consumers, tasks/s, idle latencies, loaded latencies) for 1, 2 and 4 consumers."""
     results = []
-    cluster.build()
     for part in ("client1", "queue_server"):
         cluster.start(part)
         cluster.wait_http(part)
@@ -133,27 +126,19 @@ def measure(cluster, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=400, help="tasks per throughput run")
-    parser.add_argument("--samples", type=int, default=20, help="idle latency samples")
-    parser.add_argument("--load-seconds", type=int, default=20, help="loaded run length")
-    parser.add_argument("--storage", choices=("zeo", "postgresql"), default="zeo",
-                        help="the database: ZEO (default) or RelStorage on PostgreSQL")
-    parser.add_argument("--growth", type=int, default=1000,
-                        help="tasks of the growth measurement (0: none)")
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--tasks", type=int, default=400, help="tasks per throughput run")
+    options.add_argument("--samples", type=int, default=20, help="idle latency samples")
+    options.add_argument("--load-seconds", type=int, default=20, help="loaded run length")
+    options.add_argument("--storage", choices=("zeo", "postgresql"), default="zeo",
+                         help="the database: ZEO (default) or RelStorage on PostgreSQL")
+    options.add_argument("--growth", type=int, default=1000,
+                         help="tasks of the growth measurement (0: none)")
+    args = options.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-")
-    cluster = Cluster(workdir, consumers=4, clock_period=1, storage=args.storage)
-    print("Building the cluster ({}) in {} ...".format(args.storage, workdir))
-    try:
+    with cluster_for("cluster-" + args.storage, args.keep, consumers=4,
+                     storage=args.storage) as cluster:
         results, grown = measure(cluster, args)
-    except Exception:
-        print("Failed; the cluster's logs are kept in {}".format(workdir))
-        raise
-    finally:
-        cluster.stop_all()
-    shutil.rmtree(workdir, ignore_errors=True)
 
     print()
     print("| consumers | tasks/s | idle p50 (s) | idle p95 (s) | load (tasks/s) "

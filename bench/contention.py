@@ -36,25 +36,20 @@ cores.
 
 from __future__ import print_function
 
-import argparse
 import json
 import os
 import random
 import re
-import shutil
 import sys
-import tempfile
 import threading
 import time
 
 import requests
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-
-from senaite.queue.tests.e2e.cluster import API  # noqa: E402
-from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
-from senaite.queue.tests.e2e.lab import authenticator  # noqa: E402
-from senaite.queue.tests.e2e.lab import senaite  # noqa: E402
+from harness import cluster_for  # first: it puts the package on sys.path
+from harness import parser
+from senaite.queue.tests.e2e.cluster import API
+from senaite.queue.tests.e2e.lab import authenticator
+from senaite.queue.tests.e2e.lab import senaite
 
 MANAGER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
@@ -427,35 +422,26 @@ def print_table(case, rows, contacts):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--contacts", type=int, default=200, help="contacts of the bulk action")
-    parser.add_argument("--users", type=int, default=4, help="simulated lab users")
-    parser.add_argument("--rate", type=float, default=20,
-                        help="the users' requests per second, in total")
-    parser.add_argument("--actions", type=float, default=0.2,
-                        help="share of the users' requests that are workflow actions")
-    parser.add_argument("--consumers", type=int, default=2)
-    parser.add_argument("--baseline", type=float, default=20, help="seconds of the baseline")
-    parser.add_argument("--warmup", type=float, default=2)
-    parser.add_argument("--min-run", type=float, default=10,
-                        help="seconds the users work at least after the bulk action starts")
-    parser.add_argument("--timeout", type=float, default=900,
-                        help="seconds a queued bulk action may take")
-    parser.add_argument("--poll", type=float, default=0.5)
-    parser.add_argument("--cases", default="i,ii")
-    parser.add_argument("--modes", default="a,b,c")
-    parser.add_argument("--keep", action="store_true", help="keep the cluster's folder")
-    args = parser.parse_args()
+    options = parser(__doc__, consumers=2, timeout=900)
+    options.add_argument("--contacts", type=int, default=200,
+                         help="contacts of the bulk action")
+    options.add_argument("--users", type=int, default=4, help="simulated lab users")
+    options.add_argument("--rate", type=float, default=20,
+                         help="the users' requests per second, in total")
+    options.add_argument("--actions", type=float, default=0.2,
+                         help="share of the users' requests that are workflow actions")
+    options.add_argument("--baseline", type=float, default=20, help="seconds of the baseline")
+    options.add_argument("--warmup", type=float, default=2)
+    options.add_argument("--min-run", type=float, default=10,
+                         help="seconds the users work at least after the bulk action starts")
+    options.add_argument("--poll", type=float, default=0.5)
+    options.add_argument("--cases", default="i,ii")
+    options.add_argument("--modes", default="a,b,c")
+    args = options.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-contention-")
-    cluster = Cluster(workdir, consumers=args.consumers, clock_period=1, testing=True)
     tables = []
-    try:
-        print("Building the cluster in {} ...".format(workdir))
-        sys.stdout.flush()
-        cluster.build()
-        cluster.start_all()
-        cluster.kick_consumers()
+    with cluster_for("contention", args.keep, start=True, consumers=args.consumers,
+                     testing=True) as cluster:
         senaite(cluster, "settings", values={"server": cluster.site_url("queue_server")})
         lab = Lab(cluster, args)
         logs = Logs(cluster)
@@ -469,12 +455,6 @@ def main():
             for mode in args.modes.split(","):
                 rows.append(run(cluster, lab, logs, args, case, mode))
             tables.append((case, rows))
-    finally:
-        cluster.stop_all()
-        if args.keep:
-            print("Cluster folder kept: {}".format(workdir))
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     for case, rows in tables:
         print_table(case, rows, args.contacts)
 

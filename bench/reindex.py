@@ -23,17 +23,12 @@ the cluster shares its cores.
 
 from __future__ import print_function
 
-import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-
-from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
-from senaite.queue.tests.e2e.lab import senaite  # noqa: E402
+from harness import cluster_for  # first: it puts the package on sys.path
+from harness import parser
+from senaite.queue.tests.e2e.lab import senaite
 
 MANAGER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
@@ -89,25 +84,19 @@ def profile(cluster, client_uids, count, parts):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", type=int, default=400, help="tasks per run at minimum 0")
-    parser.add_argument("--tasks-default", type=int, default=24,
-                        help="tasks per run at the default minimum (3 s)")
-    parser.add_argument("--consumers", default="1,2,4")
-    parser.add_argument("--profile", action="store_true",
-                        help="then profile the requests per task (4 consumers, minimum 0)")
-    parser.add_argument("--keep", action="store_true", help="keep the cluster's folder")
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--tasks", type=int, default=400, help="tasks per run at minimum 0")
+    options.add_argument("--tasks-default", type=int, default=24,
+                         help="tasks per run at the default minimum (3 s)")
+    options.add_argument("--consumers", default="1,2,4")
+    options.add_argument("--profile", action="store_true",
+                         help="then profile the requests per task (4 consumers, minimum 0)")
+    args = options.parse_args()
     counts = [int(count) for count in args.consumers.split(",")]
 
-    workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-reindex-")
-    cluster = Cluster(workdir, consumers=max(counts), clock_period=1, testing=True)
     rows = []
     reports = []
-    try:
-        print("Building the cluster in {} ...".format(workdir))
-        sys.stdout.flush()
-        cluster.build()
+    with cluster_for("reindex", args.keep, consumers=max(counts), testing=True) as cluster:
         for part in ("client1", "queue_server"):
             cluster.start(part)
             cluster.wait_http(part)
@@ -130,12 +119,6 @@ def main():
         if args.profile:
             parts = ["queue_server"] + cluster.consumers[:running]
             reports = profile(cluster, client_uids, args.tasks, parts)
-    finally:
-        cluster.stop_all()
-        if args.keep:
-            print("Cluster folder kept: {}".format(workdir))
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     for part, report in reports:
         print()

@@ -18,22 +18,16 @@ Run it with the project's Python 2.7: ``.venv/bin/python bench/samples.py
 
 from __future__ import print_function
 
-import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 
 import requests
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-
-from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
-from senaite.queue.tests.e2e.cluster import until  # noqa: E402
-from senaite.queue.tests.e2e.lab import press  # noqa: E402
-from senaite.queue.tests.e2e.lab import save_samples  # noqa: E402
-from senaite.queue.tests.e2e.lab import senaite  # noqa: E402
+from harness import cluster_for  # first: it puts the package on sys.path
+from harness import parser
+from senaite.queue.tests.e2e.cluster import until
+from senaite.queue.tests.e2e.lab import press
+from senaite.queue.tests.e2e.lab import save_samples
+from senaite.queue.tests.e2e.lab import senaite
 
 USER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
@@ -93,23 +87,14 @@ def report(row):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--receive", type=int, default=200)
-    parser.add_argument("--create", type=int, default=100)
-    parser.add_argument("--consumers", type=int, default=2)
-    parser.add_argument("--timeout", type=int, default=3600)
-    parser.add_argument("--keep", action="store_true", help="keep the cluster's folder")
-    args = parser.parse_args()
+    options = parser(__doc__, consumers=2, timeout=3600)
+    options.add_argument("--receive", type=int, default=200)
+    options.add_argument("--create", type=int, default=100)
+    args = options.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-samples-")
-    cluster = Cluster(workdir, consumers=args.consumers, clock_period=1, testing=True)
     rows = []
-    try:
-        print("Building the cluster in {} ...".format(workdir))
-        sys.stdout.flush()
-        cluster.build()
-        cluster.start_all()
-        cluster.kick_consumers()
+    with cluster_for("samples", args.keep, start=True, consumers=args.consumers,
+                     testing=True) as cluster:
         senaite(cluster, "lab", username=USER, password=PASSWORD)
         session = requests.Session()
         session.auth = (USER, PASSWORD)
@@ -117,27 +102,14 @@ def main():
 
         print("Receiving {} samples, creating {} ({} consumers):".format(
             args.receive, args.create, args.consumers))
-        senaite(cluster, "settings", values={"server": server})
-        rows.append(("receive {}".format(args.receive), "queue (default settings)",
-                     run_receive(cluster, session, args.receive, "receive, queue", True,
-                                 args.timeout)))
-        rows.append(("create {}".format(args.create), "queue (default settings)",
-                     run_create(cluster, session, args.create, "create, queue", True,
-                                args.timeout)))
-        senaite(cluster, "settings", values={"server": ""})
-        rows.append(("receive {}".format(args.receive), "no queue",
-                     run_receive(cluster, session, args.receive, "receive, no queue", False,
-                                 args.timeout)))
-        rows.append(("create {}".format(args.create), "no queue",
-                     run_create(cluster, session, args.create, "create, no queue", False,
-                                args.timeout)))
+        for queued, label in ((True, "queue (default settings)"), (False, "no queue")):
+            senaite(cluster, "settings", values={"server": server if queued else ""})
+            mode = "queue" if queued else "no queue"
+            rows.append(("receive {}".format(args.receive), label, run_receive(
+                cluster, session, args.receive, "receive, " + mode, queued, args.timeout)))
+            rows.append(("create {}".format(args.create), label, run_create(
+                cluster, session, args.create, "create, " + mode, queued, args.timeout)))
         session.close()
-    finally:
-        cluster.stop_all()
-        if args.keep:
-            print("Cluster folder kept: {}".format(workdir))
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     print()
     print("| {:<12} | {:<24} | {:>11} | {:>16} | {:>12} |".format(

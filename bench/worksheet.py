@@ -20,21 +20,15 @@ Each run uses fresh analyses and a fresh worksheet. Run it with the project's Py
 
 from __future__ import print_function
 
-import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 
 import requests
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-
-from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
-from senaite.queue.tests.e2e.cluster import until  # noqa: E402
-from senaite.queue.tests.e2e.lab import authenticator  # noqa: E402
-from senaite.queue.tests.e2e.lab import senaite  # noqa: E402
+from harness import cluster_for  # first: it puts the package on sys.path
+from harness import parser
+from senaite.queue.tests.e2e.cluster import until
+from senaite.queue.tests.e2e.lab import authenticator
+from senaite.queue.tests.e2e.lab import senaite
 
 USER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
@@ -103,27 +97,18 @@ def run(cluster, session, count, label, queued, timeout, profile=False):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--analyses", type=int, default=200)
-    parser.add_argument("--consumers", type=int, default=2)
-    parser.add_argument("--chunk-size", type=int, default=10)
-    parser.add_argument("--timeout", type=int, default=1800)
-    parser.add_argument("--keep", action="store_true", help="keep the cluster's folder")
-    parser.add_argument("--profile", action="store_true",
-                        help="profile the queue's requests of each queued run and the "
-                             "user's request of the first synchronous one (test-only switch, "
-                             "see senaite/queue/tests/profiling.py)")
-    args = parser.parse_args()
+    options = parser(__doc__, consumers=2, timeout=1800)
+    options.add_argument("--analyses", type=int, default=200)
+    options.add_argument("--chunk-size", type=int, default=10)
+    options.add_argument("--profile", action="store_true",
+                         help="profile the queue's requests of each queued run and the "
+                              "user's request of the first synchronous one (test-only switch, "
+                              "see senaite/queue/tests/profiling.py)")
+    args = options.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="senaite-queue-bench-ws-")
-    cluster = Cluster(workdir, consumers=args.consumers, clock_period=1, testing=True)
     rows = []
-    try:
-        print("Building the cluster in {} ...".format(workdir))
-        sys.stdout.flush()
-        cluster.build()
-        cluster.start_all()
-        cluster.kick_consumers()
+    with cluster_for("ws", args.keep, start=True, consumers=args.consumers,
+                     testing=True) as cluster:
         senaite(cluster, "lab", services=SERVICES, username=USER, password=PASSWORD)
         session = requests.Session()
         session.auth = (USER, PASSWORD)
@@ -149,12 +134,6 @@ def main():
         rows.append(run(cluster, session, args.analyses,
                         "no queue (Queue Server empty), again", False, args.timeout))
         session.close()
-    finally:
-        cluster.stop_all()
-        if args.keep:
-            print("Cluster folder kept: {}".format(workdir))
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     synchronous = [row["complete"] for row in rows if not row["tasks"]]
     reference = sum(synchronous) / len(synchronous) if synchronous else None

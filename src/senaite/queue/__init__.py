@@ -17,7 +17,7 @@ messageFactory = MessageFactory(PRODUCT_NAME)
 def initialize(context):
     """Zope 2 product initialization: makes the PAS plugin known to PAS."""
     from Products.PluggableAuthService.PluggableAuthService import registerMultiPlugin
-    from senaite.queue.pasplugin import QueueAuthPlugin
+    from senaite.queue.routing.pasplugin import QueueAuthPlugin
     registerMultiPlugin(QueueAuthPlugin.meta_type)
 
 

@@ -28,7 +28,7 @@ class IQueuedTaskAdapter(Interface):
 class IQueueUtility(Interface):
     """The queue as 1.x offered it to add-ons: tasks in, tasks out.
 
-    Here a thin facade over ``senaite.queue.api`` (``senaite.queue.utility``); the queue
+    Here a thin facade over ``senaite.queue.api`` (``compat.utility``); the queue
     itself is the site's persistent ``ITaskQueue``.
     """
 

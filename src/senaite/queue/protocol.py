@@ -1,11 +1,14 @@
 # -*- coding: utf-8 -*-
-"""The wire protocol between the processes of a queue cluster.
+"""The names the rooms of senaite.queue and the processes of a cluster share.
 
 The queue server and the consumers answer JSON routes below senaite.jsonapi's ``@@API``. A
 process that calls another one sends a token in ``TOKEN_HEADER``, valid for one HTTP method
-on one route path (``route_path``). The client, the server's and the consumers' routes and
-the PAS plugin take these names from here.
+on one route path (``route_path``). Every route name, every route pattern with values in it,
+the route each outcome of a task is reported to, and every key the queue sets on a request
+are declared here, and nowhere else.
 """
+
+import re
 
 # The prefix of senaite.jsonapi's routes, and where its API view answers below a site
 ROUTER_PREFIX = "/senaite/v1"
@@ -18,14 +21,63 @@ SERVER = "queue_server"
 CONSUMER = "queue_consumer"
 GROUPS = (SERVER, CONSUMER)
 
-# The routes the processes call on each other
-STATUS = SERVER + "/status"
-POP = SERVER + "/pop"
-DONE = SERVER + "/done"
-FAIL = SERVER + "/fail"
-TIMEOUT = SERVER + "/timeout"
-CONFLICT = SERVER + "/conflict"
-PROCESS = CONSUMER + "/process"
+# The queue server's routes
+TASKS = "queue_server/tasks"
+TASKS_BY_STATUS = "queue_server/tasks/<string:status>"
+DIFF = "queue_server/diff"
+UIDS = "queue_server/uids"
+UIDS_BY_STATUS = "queue_server/uids/<string:status>"
+SEARCH = "queue_server/search"
+TASK = "queue_server/<string:task_uid>"
+ADD = "queue_server/add"
+POP = "queue_server/pop"
+DONE = "queue_server/done"
+FAIL = "queue_server/fail"
+CONFLICT = "queue_server/conflict"
+TIMEOUT = "queue_server/timeout"
+REQUEUE = "queue_server/requeue"
+REQUEUE_TASK = "queue_server/requeue/<string:task_uid>"
+DELETE = "queue_server/delete"
+STATUS = "queue_server/status"
+SERVER_OTHER = "queue_server/<path:path>"
+
+# The consumers' routes
+CONSUME = "queue_consumer/consume"
+PROCESS = "queue_consumer/process"
+PROCESS_TASK = "queue_consumer/process/<string:task_uid>"
+
+# Where a consumer reports how a task's attempt ended
+OUTCOME_ROUTES = {
+    "done": DONE,
+    "fail": FAIL,
+    "conflict": CONFLICT,
+    "timeout": TIMEOUT,
+}
+
+# Keys the queue sets on a request:
+# the uid of the task a consumer processes in it (1.x's name)
+CONSUMER_MARKER = "queue_tuid"
+# the consumer's offer to go on with a task's rest (``consumer.pacing.GoingOn``)
+GOING_ON_KEY = "senaite.queue.going_on"
+# why a queue token was refused, and the user id of a valid one (the PAS plugin)
+AUTH_ERROR_KEY = "senaite.queue.auth_error"
+TOKEN_USER_KEY = "senaite.queue.token_user"
+# in the request's environment: when its token was first checked (the PAS plugin)
+FIRST_SEEN_KEY = "senaite.queue.token_first_seen"
+# in the request's annotations: its lookup of queued objects (``api.get_queued_lookup``)
+LOOKUP_KEY = "senaite.queue.lookup"
+
+_VALUE = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+def fill(pattern, **values):
+    """The route of a pattern with its values: ``fill(TASK, task_uid=uid)``."""
+    return _VALUE.sub(lambda match: "{}".format(values[match.group(1)]), pattern)
+
+
+def rule(route):
+    """The rule of senaite.jsonapi's router for a route or a pattern."""
+    return "{}/{}".format(ROUTER_PREFIX, route)
 
 
 def route_path(route):

@@ -14,6 +14,8 @@ from zope.interface import Interface
 from zope.interface import Invalid
 
 PREFIX = "senaite.queue"
+# ``get``'s default: the field's own default
+_FIELD_DEFAULT = object()
 
 DEFAULT_TOP_PRIORITY = [
     "task_action_unassign",
@@ -190,15 +192,16 @@ class IQueueControlPanel(Interface):
     )
 
 
-def get(name):
-    """Value of the setting ``name``, within the bounds of its field."""
+def get(name, missing=_FIELD_DEFAULT):
+    """Value of the setting ``name``, within the bounds of its field; ``missing``, when
+    given, if the site has no such record."""
     field = IQueueControlPanel[name]
     registry = queryUtility(IRegistry)
     value = None
     if registry is not None:
         value = registry.get("{}.{}".format(PREFIX, name))
     if value is None:
-        return field.default
+        return field.default if missing is _FIELD_DEFAULT else missing
     try:
         field.validate(value)
     except Invalid:

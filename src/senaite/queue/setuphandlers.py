@@ -10,7 +10,7 @@ from senaite.queue import PAS_PLUGIN_ID
 from senaite.queue import logger
 from senaite.queue.core.storage import TaskQueue
 from senaite.queue.interfaces import ITaskQueue
-from senaite.queue.pasplugin import QueueAuthPlugin
+from senaite.queue.routing.pasplugin import QueueAuthPlugin
 from zope.interface import implementer
 
 PLUGIN_INTERFACES = (IExtractionPlugin, IAuthenticationPlugin)

@@ -10,9 +10,7 @@ the transitions it triggers (e.g. the worksheet's "submit" once its last analysi
 submitted) are the queue's own work.
 """
 
-from bika.lims import api as capi
 from bika.lims.interfaces import IGuardAdapter
-from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import api
 from zope.interface import implementer
 
@@ -26,31 +24,14 @@ class QueueGuardAdapter(object):
         self.context = context
 
     def guard(self, transition):
-        if not self.is_busy():
+        if not api.get_queued_lookup().works_on(self.context):
             return True
         return api.is_consumer_run()
-
-    def is_busy(self):
-        """Whether the queue works on the context or on one of its analyses."""
-        queued = api.get_queued_lookup()
-        if not queued:
-            return False
-        return self.context in queued or queued.any(self.get_analyses_uids())
-
-    def get_analyses_uids(self):
-        raise NotImplementedError
 
 
 class SampleGuardAdapter(QueueGuardAdapter):
     """``senaite.queue.sample_guard``"""
 
-    def get_analyses_uids(self):
-        brains = capi.search({"getAncestorsUIDs": capi.get_uid(self.context)}, ANALYSIS_CATALOG)
-        return [capi.get_uid(brain) for brain in brains]
-
 
 class WorksheetGuardAdapter(QueueGuardAdapter):
     """``senaite.queue.worksheet_guard``"""
-
-    def get_analyses_uids(self):
-        return list(self.context.getRawAnalyses() or [])

@@ -12,11 +12,9 @@ holds tasks). The queue's status is read once per request (``api.get_queued_look
 of them do nothing when the queue is not enabled.
 """
 
-from bika.lims import api as capi
 from bika.lims.interfaces import IWorksheet
 from bika.lims.utils import to_int
 from senaite.app.listing.interfaces import IListingViewAdapter
-from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import api
 from senaite.queue import messageFactory as _
 from zope.i18n import translate
@@ -127,11 +125,7 @@ class QueuedSamplesAdapter(QueuedRowsAdapter):
     spinner_columns = ("Progress", )
 
     def is_row_queued(self, obj, item):
-        sample_uid = item.get("uid") or capi.get_uid(obj)
-        if sample_uid in self.queued:
-            return True
-        brains = capi.search({"getAncestorsUIDs": sample_uid}, ANALYSIS_CATALOG)
-        return self.queued.any(brains)
+        return self.queued.works_on(item.get("uid") or obj)
 
 
 class QueuedSampleServicesAdapter(QueuedRowsAdapter):

@@ -18,7 +18,7 @@ from Products.statusmessages.interfaces import IStatusMessage
 from senaite.queue import api
 from senaite.queue import messageFactory as _
 from senaite.queue import settings
-from senaite.queue.client.session import ping
+from senaite.queue.client import health
 from z3c.form import button
 
 # Seconds the form waits for the Queue Server after a save
@@ -80,7 +80,7 @@ class QueueControlPanelForm(RegistryEditForm):
             messages.add(_(
                 u"The Queue Server is empty: the queue is disabled and every action "
                 u"runs synchronously."), "info")
-        elif ping(url, timeout=PING_TIMEOUT):
+        elif health.check(url, max_age=0, timeout=PING_TIMEOUT).answers:
             messages.add(_(u"Queue server ${url} answers", mapping={"url": url}), "info")
         else:
             messages.add(_(

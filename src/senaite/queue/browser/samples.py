@@ -22,10 +22,10 @@ from senaite.queue import api
 from senaite.queue import messageFactory as _
 from senaite.queue.core.task import is_uid
 from senaite.queue.core.task import new_uid
-from senaite.queue.creation import get_created_in_batch
-from senaite.queue.creation import has_files
-from senaite.queue.creation import is_filled
-from senaite.queue.creation import to_json
+from senaite.queue.adapters.tasks.sample_columns import get_created_in_batch
+from senaite.queue.adapters.tasks.sample_columns import has_files
+from senaite.queue.adapters.tasks.sample_columns import is_filled
+from senaite.queue.adapters.tasks.sample_columns import to_json
 from zope.i18n import translate
 
 

@@ -6,7 +6,6 @@ import time
 from bika.lims import api as capi
 from plone.app.layout.viewlets import ViewletBase
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
-from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import api
 from senaite.queue.browser.monitor import format_age
 from senaite.queue.browser.monitor import format_time
@@ -62,12 +61,8 @@ class SampleQueueViewlet(QueuedAnalysesViewlet):
 
     def get_count(self):
         queued = api.get_queued_lookup()
-        if not queued:
-            return 0
-        brains = capi.search({"getAncestorsUIDs": capi.get_uid(self.context)},
-                             ANALYSIS_CATALOG)
         self.sample_queued = self.context in queued
-        return queued.count(brains)
+        return queued.count_analyses(self.context)
 
     def render(self):
         if not (self.count or self.sample_queued):

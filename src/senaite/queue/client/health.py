@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 """Whether the queue server answers, as this process last found out.
 
-Only the warning to managers depends on it (the status viewlet), never the queue's status:
-every client reads the queue from the database, and the server is needed only to hand tasks
-out. A check is kept a few seconds per process, so that asking on every page costs little,
-and it gives up quickly.
+Only what managers are told depends on it (the status viewlet, Queue Settings after a
+save), never the queue's status: every client reads the queue from the database, and the
+server is needed only to hand tasks out. A check is kept a few seconds per process, so that
+asking on every page costs little, and it gives up quickly.
 """
 
 import collections
@@ -24,14 +24,17 @@ _checks = {}
 _lock = threading.Lock()
 
 
-def check(server_url):
-    """The last ``Check`` of the server at ``server_url``; a new one when it is too old."""
+def check(server_url, max_age=None, timeout=None):
+    """The last ``Check`` of the server at ``server_url``; a new one when it is older than
+    ``max_age`` seconds (``CHECK_SECONDS``), which waits up to ``timeout`` seconds
+    (``CHECK_TIMEOUT``) for the answer."""
     now = time.time()
     with _lock:
         last = _checks.get(server_url)
-    if last is not None and now - last.checked < CHECK_SECONDS:
+    if last is not None and now - last.checked < (
+            CHECK_SECONDS if max_age is None else max_age):
         return last
-    answers = ping(server_url, timeout=CHECK_TIMEOUT)
+    answers = ping(server_url, timeout=CHECK_TIMEOUT if timeout is None else timeout)
     with _lock:
         last = _checks.get(server_url)
         silent_since = None

@@ -23,6 +23,10 @@ from senaite.core.permissions import ManageBika
 from senaite.queue import api
 from senaite.queue import protocol
 from senaite.queue.consumer.consume import consume
+from senaite.queue.consumer.errors import ContextMissingError
+from senaite.queue.consumer.errors import LeaseOverError
+from senaite.queue.consumer.errors import NoAdapterError
+from senaite.queue.consumer.errors import ProcessError
 from senaite.queue.consumer.processor import process_task
 from senaite.queue.routing.answers import summary
 from senaite.queue.routing.payload import RouteError
@@ -38,14 +42,20 @@ from ZODB.utils import oid_repr
 # How long ``process`` waits for this ZEO client to see the lease the server just committed
 LEASE_WAIT_SECONDS = 5
 LEASE_POLL_SECONDS = 0.01
+# The HTTP status of each reason a task's run commits nothing
+PROCESS_ERRORS = {
+    ContextMissingError: 422,
+    NoAdapterError: 501,
+    LeaseOverError: 408,
+}
 
 ROUTES = RouteTable("senaite.queue.consumer")
 route = ROUTES.route
 
 
-@route("queue_consumer/consume", server=False, permission=ManageBika)
+@route(protocol.CONSUME, server=False, permission=ManageBika)
 def consume_route(request, payload):
-    return summary("queue_consumer/consume", payload, message=consume(request))
+    return summary(protocol.CONSUME, payload, message=consume(request))
 
 
 def get_leased_task(task_uid, attempt):
@@ -84,7 +94,7 @@ def describe_conflict(exc):
     return "{} on {}".format(type(exc).__name__, where.strip())
 
 
-@route(protocol.PROCESS, (protocol.PROCESS + "/<string:task_uid>", "process_task"),
+@route(protocol.PROCESS, (protocol.PROCESS_TASK, "process_task"),
        methods=("POST", ), server=False, token=True, writes=True)
 def process(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
@@ -93,7 +103,7 @@ def process(request, payload, task_uid=None):
         raise RouteError(403, "Task {} runs as {}, not as {}".format(
             task_uid, task.username, get_user_id()))
     try:
-        wait = process_task(task, request)
+        wait = run_task(task, request)
         # Committed with the work: a failure reported for this attempt later finds it
         api.get_queue().receipt(task_uid, task.attempt)
         if not may_retry(request):
@@ -103,9 +113,17 @@ def process(request, payload, task_uid=None):
         answer = fail(request, 503, "")
         answer.update(conflict=True, message=describe_conflict(exc))
         return answer
-    # ``wait``: the seconds the consumer waits before its next task (see process_task)
-    return summary("queue_consumer/process", payload,
+    # ``wait``: the seconds the consumer waits before its next task (``consumer.pacing``)
+    return summary(protocol.PROCESS, payload,
                    message="Processed: {}".format(task.short_uid), wait=round(wait, 3))
+
+
+def run_task(task, request):
+    """``process_task``; its refusals as ``RouteError``, with their HTTP status."""
+    try:
+        return process_task(task, request)
+    except ProcessError as exc:
+        raise RouteError(PROCESS_ERRORS[type(exc)], "{}".format(exc))
 
 
 class ConsumerRoutes(object):

@@ -25,7 +25,6 @@ from senaite.queue import protocol
 from senaite.queue.client.session import QueueClientError
 from senaite.queue.client.session import QueueSession
 from senaite.queue.client.session import QueueTimeoutError
-from senaite.queue.consumer.processor import CONTENDED_PAUSE
 from ZEO.Exceptions import ClientDisconnected
 from ZODB.POSException import ConnectionStateError
 
@@ -207,7 +206,7 @@ class Worker(threading.Thread):
         runner = self.session(config.site_url, secret, task["username"])
         try:
             answer = runner.post(protocol.PROCESS, dict(payload, consumer_id=config.consumer_id),
-                        timeout=task["max_seconds"])
+                                 timeout=task["max_seconds"])
         except QueueTimeoutError:
             # The request goes on in its ZServer thread, but commits nothing (see the
             # processor): the worker moves on
@@ -225,21 +224,20 @@ class Worker(threading.Thread):
             return self.report("fail", payload, secret, config, lease_end)
         logger.info("Task {} ({}, {} objects) processed in {:.2f} s".format(
             task["task_uid"], task["name"], len(task["uids"]), time.time() - started))
+        # The wait the consumer's pace decided (``consumer.pacing``)
         wait = answer.get("wait") or 0
         if wait <= 0:
             return self.report("done", payload, secret, config, lease_end)
-        # A task that lost a conflict committed at once: keep the pace of its minimum
-        # seconds (at least a moment) before taking the next task
         self.report("done", payload, secret, config, lease_end, take_next=False)
-        self.stopping.wait(min(wait, max(task["min_seconds"], CONTENDED_PAUSE)))
+        self.stopping.wait(wait)
         return None
 
     def report(self, outcome, payload, secret, config, lease_end, take_next=True):
         """Tell the server how the attempt ended; the next task it hands out, or None.
 
-        The server hands one out only while the worker goes on and ``take_next``. While the server cannot be
-        reached, keep trying until the lease ends: after that the server times the task out
-        by itself, and a report would be refused anyway.
+        The server hands one out only while the worker goes on and ``take_next``. While the
+        server cannot be reached, keep trying until the lease ends: after that the server
+        times the task out by itself, and a report would be refused anyway.
         """
         if take_next and self.goes_on():
             payload = dict(payload, consumer_id=config.consumer_id)
@@ -247,7 +245,7 @@ class Worker(threading.Thread):
         wait = POLL_SECONDS
         while True:
             try:
-                return server.post(protocol.SERVER + "/" + outcome, payload).get("next")
+                return server.post(protocol.OUTCOME_ROUTES[outcome], payload).get("next")
             except QueueClientError as exc:
                 if exc.status < 500:
                     # Refused (e.g. a stale attempt): retrying changes nothing

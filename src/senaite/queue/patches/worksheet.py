@@ -10,10 +10,10 @@ request is not a consumer's.
 
 from bika.lims import api as capi
 from senaite.queue import api
-from senaite.queue.assignment import get_template_placements
-from senaite.queue.assignment import has_duplicate_slots
-from senaite.queue.assignment import is_routine
-from senaite.queue.assignment import queue_assignment
+from senaite.queue.adapters.workflow.assignment import get_template_placements
+from senaite.queue.adapters.workflow.assignment import has_duplicate_slots
+from senaite.queue.adapters.workflow.assignment import is_routine
+from senaite.queue.adapters.workflow.assignment import queue_assignment
 
 
 def addAnalyses(self, analyses):

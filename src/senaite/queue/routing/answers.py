@@ -4,18 +4,18 @@
 import time
 
 from bika.lims import api as capi
-from senaite.queue.protocol import route_url
+from senaite.queue import protocol
 
 BASIC_FIELDS = ("task_uid", "name", "priority", "status", "retries", "username")
 
 
 def get_route_url(route):
-    """Absolute URL of a route of the current site, e.g. ``queue_server/pop``."""
-    return route_url(capi.get_portal().absolute_url(), route)
+    """Absolute URL of a route of the current site, e.g. ``protocol.POP``."""
+    return protocol.route_url(capi.get_portal().absolute_url(), route)
 
 
 def get_task_url(task_uid):
-    return get_route_url("queue_server/{}".format(task_uid))
+    return get_route_url(protocol.fill(protocol.TASK, task_uid=task_uid))
 
 
 def task_info(task, complete=False):

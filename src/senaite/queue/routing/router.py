@@ -19,9 +19,7 @@ from plone.protect.interfaces import IDisableCSRFProtection
 from senaite.queue import api
 from senaite.queue import logger
 from senaite.queue.core import errors
-from senaite.queue.pasplugin import AUTH_ERROR_KEY
-from senaite.queue.pasplugin import TOKEN_USER_KEY
-from senaite.queue.protocol import ROUTER_PREFIX
+from senaite.queue import protocol
 from senaite.queue.routing.answers import error
 from senaite.queue.routing.payload import RouteError
 from senaite.queue.routing.payload import read_payload
@@ -54,16 +52,16 @@ class RouteTable(object):
         self.routes = []
 
     def add(self, route, endpoint, view):
-        """Answer ``route`` (e.g. ``queue_server/tasks/<string:status>``) with
+        """Answer ``route`` (e.g. ``protocol.TASKS_BY_STATUS``) with
         ``view(context, request, **path_values)``."""
-        self.routes.append(("{}/{}".format(ROUTER_PREFIX, route),
+        self.routes.append((protocol.rule(route),
                             "{}.{}".format(self.endpoint_prefix, endpoint),
                             view, {"methods": ALL_METHODS}))
 
     def route(self, *routes, **policy):
         """Declare the route of ``func(request, payload, **path_values)``.
 
-        ``routes`` are route names (``queue_server/pop``), each with the last segment as
+        ``routes`` are route names (``protocol.POP``), each with the last segment as
         its endpoint, or (route name, endpoint) pairs. ``policy`` says who may call it and
         how, see ``route_view``.
         """
@@ -135,7 +133,7 @@ def is_anonymous():
 def by_token(request):
     """Whether the caller was authenticated by a queue token."""
     user_id = get_user_id()
-    return user_id is not None and request.get(TOKEN_USER_KEY) == user_id
+    return user_id is not None and request.get(protocol.TOKEN_USER_KEY) == user_id
 
 
 def has_permission(permission):
@@ -146,7 +144,7 @@ def has_permission(permission):
 def check_caller(request, token, permission):
     """Refuse the caller unless it is authenticated as the route requires."""
     if is_anonymous():
-        reason = request.get(AUTH_ERROR_KEY) or "Authentication required"
+        reason = request.get(protocol.AUTH_ERROR_KEY) or "Authentication required"
         raise RouteError(401, reason)
     if token and not by_token(request):
         raise RouteError(401, "This route takes a queue token only")

@@ -2,11 +2,12 @@
 """The queue server's JSON routes: ``@@API/senaite/v1/queue_server/...``.
 
 Each route declares, next to its function, the methods it answers and who may call it.
-Reading tasks needs "Manage Bika" (tasks name objects of every client). Dispatch transitions
-(pop, done, fail, conflict, timeout, purge) run one at a time, each in a short transaction of
-its own that is retried on conflicts (``server.dispatch``). ``add``, ``requeue`` and ``delete`` write in the
-request's transaction, through ``senaite.queue.api`` as the monitor's buttons do; requeue and
-delete need "senaite.queue: Manage queue".
+Reading tasks needs "Manage Bika" (tasks name objects of every client). Every transition is
+one function of ``server.dispatch``: the dispatch transitions (pop, done, fail, conflict,
+timeout, purge) run under its lock, one at a time, each in a short transaction of its own
+that is retried on conflicts. ``add``, ``requeue`` and ``delete`` write in the request's
+transaction, through ``senaite.queue.api`` as the monitor's buttons do; requeue and delete
+need "senaite.queue: Manage queue".
 """
 
 import time
@@ -18,7 +19,6 @@ from bika.lims import api as capi
 from senaite.core.permissions import ManageBika
 from senaite.queue import api
 from senaite.queue import protocol
-from senaite.queue import settings
 from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import RUNTIME_FIELDS
 from senaite.queue.core.task import STATUSES
@@ -41,8 +41,8 @@ from senaite.queue.routing.router import check_json_answer
 from senaite.queue.routing.router import fail as answer_error
 from senaite.queue.routing.router import get_user_id
 from senaite.queue.routing.router import has_permission
-from senaite.queue.server.dispatch import dispatch
 from senaite.queue.permissions import ManageQueue
+from senaite.queue.server import dispatch
 
 ALL_STATUSES = list(STATUSES + (GHOST, ))
 MIN_CONSUMER_ID_LENGTH = 4
@@ -67,8 +67,7 @@ ROUTES = RouteTable("senaite.queue.server")
 route = ROUTES.route
 
 
-@route("queue_server/tasks", ("queue_server/tasks/<string:status>", "tasks_status"),
-       permission=ManageBika)
+@route(protocol.TASKS, (protocol.TASKS_BY_STATUS, "tasks_status"), permission=ManageBika)
 def tasks(request, payload, status=None):
     statuses = get_statuses(payload, status)
     since = get_number(payload, "since")
@@ -77,11 +76,11 @@ def tasks(request, payload, status=None):
     items = [task for task in queue.get_tasks(statuses)
              if since is None or task.created > since]
     oldest = queue.statistics()["oldest_queued"]
-    return tasks_summary("queue_server/tasks", payload, items, complete,
+    return tasks_summary(protocol.TASKS, payload, items, complete,
                          since_time=-1 if oldest is None else oldest)
 
 
-@route("queue_server/diff", permission=ManageBika)
+@route(protocol.DIFF, permission=ManageBika)
 def diff(request, payload):
     statuses = get_statuses(payload)
     known = set(get_task_uids(payload))
@@ -90,34 +89,33 @@ def diff(request, payload):
     items = [task for task in queue.get_tasks(statuses)
              if task.task_uid not in known or task.status == "running"]
     present = set(task.task_uid for task in queue.get_tasks(statuses))
-    return tasks_summary("queue_server/diff", payload, items, complete,
+    return tasks_summary(protocol.DIFF, payload, items, complete,
                          stale=sorted(known - present), unknown=[])
 
 
-@route("queue_server/uids", ("queue_server/uids/<string:status>", "uids_status"),
-       permission=ManageBika)
+@route(protocol.UIDS, (protocol.UIDS_BY_STATUS, "uids_status"), permission=ManageBika)
 def uids(request, payload, status=None):
     statuses = get_statuses(payload, status)
     items = api.get_queue().get_uids(statuses)
-    return summary("queue_server/uids", payload, count=len(items), items=items)
+    return summary(protocol.UIDS, payload, count=len(items), items=items)
 
 
-@route("queue_server/search", permission=ManageBika)
+@route(protocol.SEARCH, permission=ManageBika)
 def search(request, payload):
     uid = get_object_uid(payload)
     name = get_text(payload, "name")
     statuses = ALL_STATUSES
     items = api.get_queue().get_tasks_for(uid, name=name, status=statuses)
-    return tasks_summary("queue_server/search", payload, items, get_bool(payload, "complete"))
+    return tasks_summary(protocol.SEARCH, payload, items, get_bool(payload, "complete"))
 
 
-@route(("queue_server/<string:task_uid>", "get"), server=False, permission=ManageBika)
+@route((protocol.TASK, "get"), server=False, permission=ManageBika)
 def get_task(request, payload, task_uid):
     task_uid = get_task_uid(payload, task_uid)
     task = api.get_queue().get_task(task_uid)
     if task is None:
         raise RouteError(404, "Task not found: {}".format(task_uid))
-    data = summary("queue_server/{}".format(task_uid), payload)
+    data = summary(protocol.fill(protocol.TASK, task_uid=task_uid), payload)
     data.update(task_info(task, complete=True))
     return data
 
@@ -179,7 +177,7 @@ def task_from_payload(data):
     return name, context, data
 
 
-@route("queue_server/add", methods=POST, writes=True)
+@route(protocol.ADD, methods=POST, writes=True)
 def add(request, payload):
     items = payload if isinstance(payload, list) else [payload]
     if not items or len(items) > MAX_TASKS_PER_ADD:
@@ -196,14 +194,13 @@ def add(request, payload):
         except ValueError as exc:
             raise RouteError(406, "No valid task(s): {}".format(exc))
         answered.append(task)
-    return tasks_summary("queue_server/add", as_dict(items[0]), answered, ignored=ignored)
+    return tasks_summary(protocol.ADD, as_dict(items[0]), answered, ignored=ignored)
 
 
 @route(protocol.POP, methods=POST, permission=ManageBika, token=True, writes=True)
 def pop(request, payload):
     consumer_id = get_consumer_id(payload)
-    max_consumers = settings.get_max_consumers()
-    task = dispatch(lambda queue: queue.pop(consumer_id, max_consumers=max_consumers))
+    task = dispatch.run(api.get_queue(), lambda queue: dispatch.pop(queue, consumer_id))
     return summary(protocol.POP, payload,
                    task=task_info(task, complete=True) if task else None)
 
@@ -215,21 +212,21 @@ def get_consumer_id(payload):
     return consumer_id
 
 
-def acknowledge(route, payload, message, operation):
-    """Run the ack ``operation``; with a ``consumer_id``, pop that consumer's next task in
-    the same transaction and answer it as ``next``."""
+def acknowledge(route, payload, message, transition, *args):
+    """Apply the ack ``transition`` (a function of ``dispatch``) to the payload's task and
+    attempt, with ``args``; with a ``consumer_id``, pop that consumer's next task in the same
+    transaction and answer it as ``next``."""
     task_uid = get_task_uid(payload)
     attempt = get_attempt(payload)
     consumer_id = get_consumer_id(payload) if "consumer_id" in as_dict(payload) else None
-    max_consumers = settings.get_max_consumers()
 
     def ack(queue):
-        task = operation(queue, task_uid, attempt)
+        task = transition(queue, task_uid, attempt, *args)
         if consumer_id is None:
             return task, None
-        return task, queue.pop(consumer_id, max_consumers=max_consumers)
+        return task, dispatch.pop(queue, consumer_id)
 
-    task, next_task = dispatch(ack)
+    task, next_task = dispatch.run(api.get_queue(), ack)
     data = summary(route, payload, message="{}: {}".format(message, task_uid),
                    task=task_info(task))
     if consumer_id is not None:
@@ -239,57 +236,53 @@ def acknowledge(route, payload, message, operation):
 
 @route(protocol.DONE, methods=POST, permission=ManageBika, token=True, writes=True)
 def done(request, payload):
-    return acknowledge(protocol.DONE, payload, "Task done",
-                       lambda queue, uid, attempt: queue.done(uid, attempt))
+    return acknowledge(protocol.DONE, payload, "Task done", dispatch.done)
 
 
 @route(protocol.FAIL, methods=POST, permission=ManageBika, token=True, writes=True)
 def fail(request, payload):
     message = get_text(payload, "error_message") or "Unknown error"
-    return acknowledge(protocol.FAIL, payload, "Task failed",
-                       lambda queue, uid, attempt: queue.fail(uid, attempt, message))
+    return acknowledge(protocol.FAIL, payload, "Task failed", dispatch.fail, message)
 
 
 @route(protocol.CONFLICT, methods=POST, permission=ManageBika, token=True, writes=True)
 def conflict(request, payload):
     message = get_text(payload, "error_message") or "ConflictError"
-    deadline = settings.get_max_seconds_conflicts()
-    return acknowledge(protocol.CONFLICT, payload, "Task lost a conflict",
-                       lambda queue, uid, attempt: queue.conflict(
-                           uid, attempt, message, deadline=deadline))
+    return acknowledge(protocol.CONFLICT, payload, "Task lost a conflict", dispatch.conflict,
+                       message)
 
 
 @route(protocol.TIMEOUT, methods=POST, permission=ManageBika, token=True, writes=True)
 def timeout(request, payload):
-    return acknowledge(protocol.TIMEOUT, payload, "Task timed out",
-                       lambda queue, uid, attempt: queue.timeout(uid, attempt))
+    return acknowledge(protocol.TIMEOUT, payload, "Task timed out", dispatch.timeout)
 
 
 def requeue(request, payload, task_uid=None):
     task_uid = get_task_uid(payload, task_uid)
     task = api.requeue_task(task_uid)
-    return summary("queue_server/requeue", payload,
+    return summary(protocol.REQUEUE, payload,
                    message="Task re-queued: {}".format(task_uid), task=task_info(task))
 
 
-route("queue_server/requeue", methods=POST, permission=ManageQueue, writes=True)(requeue)
+route(protocol.REQUEUE, methods=POST, permission=ManageQueue, writes=True)(requeue)
 # As 1.x, also a GET; still a write, so no cross-site request can make it (``check_write``)
-route(("queue_server/requeue/<string:task_uid>", "requeue_task"), methods=("GET", "POST"),
+route((protocol.REQUEUE_TASK, "requeue_task"), methods=("GET", "POST"),
       permission=ManageQueue, writes=True)(requeue)
 
 
-@route("queue_server/delete", methods=POST, permission=ManageQueue, writes=True)
+@route(protocol.DELETE, methods=POST, permission=ManageQueue, writes=True)
 def delete(request, payload):
     task_uid = get_task_uid(payload)
     task = api.delete_task(task_uid)
-    return summary("queue_server/delete", payload,
+    return summary(protocol.DELETE, payload,
                    message="Task deleted: {}".format(task_uid), task=task_info(task))
 
 
 def unknown(context, request, path=None):
-    """Any other path below queue_server/."""
+    """Any other path below the queue server's routes."""
     check_json_answer(request)
-    return answer_error(request, 404, "No such queue route: queue_server/{}".format(path or ""))
+    return answer_error(request, 404, "No such queue route: {}".format(
+        protocol.fill(protocol.SERVER_OTHER, path=path or "")))
 
 
 @route(protocol.STATUS, methods=("GET", ), server=False, authenticated=False)
@@ -310,13 +303,13 @@ def purge_expired(queue):
     """Time out the tasks whose lease expired, if there are any."""
     now = time.time()
     if any(lease["expires"] < now for lease in queue.statistics(now)["leases"].values()):
-        dispatch(lambda q: q.purge(now))
+        dispatch.run(queue, lambda own: dispatch.purge(own, now))
         # A new transaction of the request's connection sees what the dispatch committed
         transaction.commit()
 
 
 ROUTES.add(protocol.SERVER, "unknown_root", unknown)
-ROUTES.add(protocol.SERVER + "/<path:path>", "unknown", unknown)
+ROUTES.add(protocol.SERVER_OTHER, "unknown", unknown)
 
 
 class ServerRoutes(object):

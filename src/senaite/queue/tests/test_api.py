@@ -128,7 +128,7 @@ class TestServerURL(APITestCase):
 
     def test_is_queue_server_not_a_substring(self):
         site = settings.normalize_url(u"http://localhost:8090/senaite")
-        with patched(api, get_site_url=lambda: site):
+        with patched(api.status, get_site_url=lambda: site):
             for value in (u"http://localhost:8090/senaite", u"http://localhost:8090/senaite/"):
                 self.set_setting("server", value)
                 self.assertTrue(api.is_queue_server(), value)
@@ -305,7 +305,7 @@ class TestAddTask(APITestCase):
         self.assertEqual(len(self.queue), 1)
 
     def test_not_installed(self):
-        with patched(api, get_queue=lambda: None):
+        with patched(api.status, get_queue=lambda: None):
             with self.assertRaises(ValueError):
                 api.add_task("queue_test_record", self.portal)
 
@@ -384,9 +384,9 @@ class TestManageTasks(APITestCase):
             api.requeue_task(running.task_uid)
         with self.assertRaises(TaskStatusError):
             api.delete_task(running.task_uid, running=False)
+        with self.assertRaises(TaskStatusError):
+            api.delete_task(running.task_uid)
         self.assertEqual(self.queue.get_task(running.task_uid), running)
-        self.assertIsNone(api.delete_task(running.task_uid).status)
-        self.assertIsNone(self.queue.get_task(running.task_uid))
 
     def test_unknown(self):
         for change in (api.requeue_task, api.delete_task):

@@ -11,8 +11,8 @@ from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
-from senaite.queue.consumer.processor import CONTENDED_PAUSE
-from senaite.queue.consumer.processor import process_task
+from senaite.queue.consumer.pacing import CONTENDED_PAUSE
+from senaite.queue.consumer.routes import run_task as process_task
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.routing.payload import RouteError
 from senaite.queue.testing import SENAITE_QUEUE_TESTING

@@ -766,15 +766,16 @@ class TestDelete(RouteTestCase):
         queued = self.add_task()
         running = self.lease()
         failed = self.failed_task()
-        for task in (queued, running, failed):
+        for task in (queued, failed):
             data = self.assertOK(self.call("POST", "queue_server/delete",
                                            {"task_uid": task.task_uid}, user="labmanager"))
             self.assertEqual(data["url"], self.url("queue_server/delete"))
             self.assertEqual(data["message"], "Task deleted: {}".format(task.task_uid))
             self.assertEqual(data["task"]["task_uid"], task.task_uid)
             self.assertIsNone(self.queue.get_task(task.task_uid))
+        self.assertEqual(self.queue.get_task(running.task_uid).status, "running")
         self.assertEqual(self.queue.counts(),
-                         {"queued": 0, "running": 0, "failed": 0, "done": 0})
+                         {"queued": 0, "running": 1, "failed": 0, "done": 0})
 
     def test_errors(self):
         task = self.add_task()

@@ -244,7 +244,7 @@ class TestRetriedRequests(RouteTestCase):
         self.assertEqual(self.extract(self.environ(environ["HTTP_X_QUEUE_AUTH_TOKEN"])), {})
 
     def test_retry_checked_as_of_the_first_attempt(self):
-        from senaite.queue.pasplugin import FIRST_SEEN_KEY
+        from senaite.queue.protocol import FIRST_SEEN_KEY
         now = time.time()
         value = self.mint("queue_consumer", "POST", POP, now=now - 60)
         # first seen 58 s ago, when the token was still valid; expired by now

@@ -224,7 +224,7 @@ class SenaiteDataView(BrowserView):
 
     def do_created(self, batch):
         """The samples of the bench client, and the columns of ``batch`` created."""
-        from senaite.queue.creation import get_created_in_batch
+        from senaite.queue.adapters.tasks.sample_columns import get_created_in_batch
         client = self.get_client()
         return {"samples": len(client.objectIds("AnalysisRequest")),
                 "columns": dict((str(column), uids) for column, uids in

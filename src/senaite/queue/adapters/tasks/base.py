@@ -1,17 +1,16 @@
 # -*- coding: utf-8 -*-
-"""What the task adapters share: the base class, the rest of a task and going on with it."""
-
-import time
+"""What the task adapters share: the base class, and queueing the rest of a task or going
+on with it."""
 
 from bika.lims import api as capi
 from senaite.queue import api
+from senaite.queue import protocol
+from senaite.queue.consumer.pacing import GoingOn
 from senaite.queue.interfaces import IQueuedTaskAdapter
 from zope.interface import implementer
 
 # Task keys that tell a continuation apart from another one of the same task
 CONTINUATION_KEYS = ("uids", "slots", "action", "top_uid", "cursor")
-# The request key under which the consumer offers to go on with the rest (``GoingOn``)
-GOING_ON_KEY = "senaite.queue.going_on"
 
 
 @implementer(IQueuedTaskAdapter)
@@ -32,27 +31,6 @@ class TaskAdapter(object):
             self.__class__.__name__))
 
 
-class GoingOn(object):
-    """The consumer's offer to process a task's rest in the same transaction, while the
-    task's minimum seconds last (and never past ``until``)."""
-
-    def __init__(self, until):
-        self.until = until
-        self.rest = None
-
-    def keep(self, rest):
-        """Keep ``rest`` to process next, if there is time left; whether it was kept."""
-        if self.rest is not None or time.time() >= self.until:
-            return False
-        self.rest = rest
-        return True
-
-    def take(self):
-        """The rest kept, once; or None."""
-        rest, self.rest = self.rest, None
-        return rest
-
-
 def queue_rest(task, **changes):
     """Queue the rest of ``task``: a copy with ``changes`` (e.g. the uids still to do).
 
@@ -64,7 +42,7 @@ def queue_rest(task, **changes):
     queue, but not the delay of its retry.
     """
     changes.setdefault("delay", 0)
-    going_on = capi.get_request().get(GOING_ON_KEY)
+    going_on = capi.get_request().get(protocol.GOING_ON_KEY)
     if isinstance(going_on, GoingOn) and going_on.keep(api.new_copy(task, **changes)):
         return None
     wanted = task.to_dict()

@@ -6,11 +6,11 @@ from bika.lims.browser.analysisrequest import ajaxAnalysisRequestAddView
 from Products.CMFPlone.utils import safe_unicode
 from senaite.queue import logger
 from senaite.queue.adapters.tasks.base import TaskAdapter
-from senaite.queue.creation import create_column
-from senaite.queue.creation import from_json
-from senaite.queue.creation import get_created
-from senaite.queue.creation import set_created
-from senaite.queue.creation import validate_column
+from senaite.queue.adapters.tasks.sample_columns import create_column
+from senaite.queue.adapters.tasks.sample_columns import from_json
+from senaite.queue.adapters.tasks.sample_columns import get_created
+from senaite.queue.adapters.tasks.sample_columns import set_created
+from senaite.queue.adapters.tasks.sample_columns import validate_column
 
 
 class CreateSampleTaskAdapter(TaskAdapter):

@@ -21,8 +21,8 @@ from bika.lims.browser.workflow.analysisrequest import WorkflowActionRejectAdapt
 from bika.lims.browser.workflow.worksheet import WorkflowActionAssignAdapter
 from senaite.queue import messageFactory as _
 from senaite.queue import api
-from senaite.queue.assignment import is_routine
-from senaite.queue.assignment import queue_assignment
+from senaite.queue.adapters.workflow.assignment import is_routine
+from senaite.queue.adapters.workflow.assignment import queue_assignment
 
 
 def queue_action(container, action, objects):

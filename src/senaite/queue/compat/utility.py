@@ -3,8 +3,10 @@
 clients' flavours), as a facade over ``senaite.queue.api``.
 
 There is one queue, in the ZODB, that every process reads: the server's and the clients'
-utilities are the same object, and a client never needs a sync. The dispatch operations
-(pop, done, fail, timeout) check leases as the queue server's routes do.
+utilities are the same object, and a client never needs a sync. Each change applies the
+transition of ``server.dispatch`` the server's routes apply, in the caller's transaction:
+the dispatch operations (pop, done, fail, timeout) check leases as the routes do, and a
+running task is not deleted.
 """
 
 from bika.lims import api as capi
@@ -13,8 +15,8 @@ from senaite.queue import settings
 from senaite.queue.core.task import is_uid
 from senaite.queue.interfaces import IClientQueueUtility
 from senaite.queue.interfaces import IServerQueueUtility
-from senaite.queue.queue import get_task_uid
-from senaite.queue.queue import is_task
+from senaite.queue.compat.tasks import get_task_uid
+from senaite.queue.compat.tasks import is_task
 from zope.interface import implementer
 
 

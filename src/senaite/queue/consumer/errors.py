@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+"""Why a consumer cannot run a task, or cannot keep what it did; the ``process`` route
+answers each with its own HTTP status."""
+
+
+class ProcessError(Exception):
+    """The task's run commits nothing."""
+
+
+class ContextMissingError(ProcessError):
+    """The task's context is not there (any more)."""
+
+    def __init__(self, task):
+        super(ContextMissingError, self).__init__(
+            "Task's context is not available: {}".format(task.context_path))
+
+
+class NoAdapterError(ProcessError):
+    """No task adapter is registered for the task's name and context."""
+
+    def __init__(self, task):
+        super(NoAdapterError, self).__init__("No adapter found for {}".format(task.name))
+
+
+class LeaseOverError(ProcessError):
+    """The run ended past the end of its lease: the task may run again already."""
+
+    def __init__(self, task):
+        super(LeaseOverError, self).__init__(
+            "Task {} ran past its {} s: nothing it did is kept".format(
+                task.short_uid, task.max_seconds))
