@@ -38,16 +38,16 @@ PGPORT = $(shell sed -n '/^\[postgresql\]/,/^\[/s/^port *= *//p' postgresql.cfg)
 ifeq ($(STORAGE),zeo)
 BUILDOUT_CFG := buildout.cfg
 NOT_BUILT :=
-STORAGE_NEEDS :=
+RUN_NEEDS :=
 START_DATABASE := bin/zeoserver start
 E2E_NEEDS := build
 else ifeq ($(STORAGE),postgresql)
 BUILDOUT_CFG := postgresql.cfg
 # plone.recipe.zeoserver leaves its scripts behind when its part is uninstalled
 NOT_BUILT := bin/zeoserver bin/zeopack bin/repozo
-STORAGE_NEEDS := $(VENV)/.relstorage
+RUN_NEEDS := postgresql-server
 START_DATABASE := scripts/postgresql start $(PGDIR) $(PGPORT)
-E2E_NEEDS := $(VENV)/.relstorage local.cfg postgresql-server
+E2E_NEEDS := $(VENV)/.installed local.cfg postgresql-server
 else
 $(error STORAGE is zeo or postgresql, not $(STORAGE))
 endif
@@ -86,17 +86,14 @@ $(WHEELHOUSE)/.fetched: $(CONSTRAINTS) wheelhouse.txt | $(VENV)/bin/python
 	scripts/fetch-wheels $(VENV)/bin/pip $(CONSTRAINTS) wheelhouse.txt $(WHEELHOUSE)
 	touch $@
 
-# Everything the stack needs, installed by pip from the wheelhouse
+# Everything the stack needs, installed by pip from the wheelhouse; RelStorage and its
+# PostgreSQL driver too (STORAGE=postgresql), so that nothing is installed into the virtualenv
+# while a cluster of the other storage runs from it
 $(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen $(WHEELHOUSE)/.fetched
 	$(PIP) install -c $(CONSTRAINTS) $(OFFLINE) \
 	  zc.buildout zc.recipe.egg zc.recipe.testrunner plone.recipe.zope2instance \
-	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme i18ndude -e ".[test]"
-	$(VENV)/bin/pip check
-	touch $@
-
-# RelStorage and its PostgreSQL driver, for STORAGE=postgresql
-$(VENV)/.relstorage: $(VENV)/.installed
-	$(PIP) install -c $(CONSTRAINTS) $(OFFLINE) RelStorage psycopg2-binary
+	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme i18ndude RelStorage psycopg2-binary \
+	  -e ".[test]"
 	$(VENV)/bin/pip check
 	touch $@
 
@@ -111,14 +108,14 @@ $(BUILD)/storage: FORCE
 local.cfg:
 	scripts/make-local-cfg > $@
 
-bin/.built: $(VENV)/.installed $(STORAGE_NEEDS) buildout.cfg postgresql.cfg versions.cfg local.cfg \
+bin/.built: $(VENV)/.installed buildout.cfg postgresql.cfg versions.cfg local.cfg \
   $(BUILD)/storage
 	mkdir -p downloads
 	$(VENV)/bin/buildout -q -c $(BUILDOUT_CFG)
 	$(if $(NOT_BUILT),rm -f $(NOT_BUILT))
 	touch $@
 
-run: build $(if $(STORAGE_NEEDS),postgresql-server)
+run: build $(RUN_NEEDS)
 	$(START_DATABASE)
 	bin/client1 run scripts/setup_site.py $(SITE) http://localhost:$$(scripts/port queue_server)/$(SITE) local.cfg
 	scripts/start-clients client1 queue_server queue_consumer
