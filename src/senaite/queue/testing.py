@@ -1,10 +1,16 @@
 # -*- coding: utf-8 -*-
-"""Test layers: a SENAITE site with senaite.queue installed."""
+"""Test layers: a SENAITE site with senaite.queue installed, with the doctests' lab, served
+over HTTP; a Plone site that is not a SENAITE site."""
 
 import transaction
 from plone.app.testing import FunctionalTesting
 from plone.app.testing import PloneSandboxLayer
+from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import applyProfile
+from plone.app.testing import login
+from plone.app.testing import ploneSite
+from plone.testing import Layer
+from plone.testing import zodb
 from plone.testing import zope
 from plone.testing.zope import WSGI_SERVER_FIXTURE
 from senaite.core.tests.layers import BASE_LAYER_FIXTURE
@@ -38,6 +44,41 @@ SENAITE_QUEUE_TESTING = FunctionalTesting(
 # The same site served over real HTTP by a WSGI server on a free port (layer["host"], ["port"])
 SENAITE_QUEUE_HTTP_TESTING = FunctionalTesting(
     bases=(SENAITE_QUEUE_FIXTURE, WSGI_SERVER_FIXTURE), name="senaite.queue:HTTP")
+
+
+class SiteDataLayer(Layer):
+    """Content and settings added to the site of its bases once, committed in a DemoStorage
+    of its own: unlike a PloneSandboxLayer, no component registry or ZCML of its own."""
+
+    def setUp(self):
+        self["zodbDB"] = zodb.stackDemoStorage(self.get("zodbDB"), name=self.__name__)
+        with ploneSite() as portal:
+            login(portal.aq_parent, SITE_OWNER_NAME)
+            self.setUpSite(portal)
+
+    def tearDown(self):
+        self["zodbDB"].close()
+        del self["zodbDB"]
+
+    def setUpSite(self, portal):
+        """Add the layer's data to the site, as the Zope admin (committed on return)."""
+        raise NotImplementedError
+
+
+class SenaiteQueueLabLayer(SiteDataLayer):
+    """senaite.queue's layer plus the data every test on samples needs, made once: a client
+    with a contact, a sample type and analysis services (``tests.utils.Lab``)."""
+
+    defaultBases = (SENAITE_QUEUE_FIXTURE, )
+
+    def setUpSite(self, portal):
+        from senaite.queue.tests.utils import Lab
+        Lab.create(portal)
+
+
+SENAITE_QUEUE_LAB_FIXTURE = SenaiteQueueLabLayer()
+SENAITE_QUEUE_LAB_TESTING = FunctionalTesting(
+    bases=(SENAITE_QUEUE_LAB_FIXTURE, ), name="senaite.queue:Lab")
 
 
 class PlainPloneLayer(BaseLayer):
