@@ -3,6 +3,7 @@
 over HTTP; a Plone site that is not a SENAITE site."""
 
 import transaction
+from plone import api as ploneapi
 from plone.app.testing import FunctionalTesting
 from plone.app.testing import PloneSandboxLayer
 from plone.app.testing import SITE_OWNER_NAME
@@ -15,6 +16,20 @@ from plone.testing import zope
 from plone.testing.zope import WSGI_SERVER_FIXTURE
 from senaite.core.tests.layers import BASE_LAYER_FIXTURE
 from senaite.core.tests.layers import BaseLayer
+
+# The users of the site served over HTTP: user id -> roles; every password is
+# "<user id>-secret"
+HTTP_USERS = {
+    "labmanager": ["LabManager"],
+    "labclerk": ["LabClerk"],
+    "analyst": ["Analyst"],
+    "clientcontact": ["Client"],
+    "queue_consumer": ["LabManager"],
+}
+
+
+def password(user_id):
+    return "{}-secret".format(user_id)
 
 
 class SenaiteQueueLayer(PloneSandboxLayer):
@@ -41,9 +56,6 @@ class SenaiteQueueLayer(PloneSandboxLayer):
 SENAITE_QUEUE_FIXTURE = SenaiteQueueLayer()
 SENAITE_QUEUE_TESTING = FunctionalTesting(
     bases=(SENAITE_QUEUE_FIXTURE, ), name="senaite.queue:Testing")
-# The same site served over real HTTP by a WSGI server on a free port (layer["host"], ["port"])
-SENAITE_QUEUE_HTTP_TESTING = FunctionalTesting(
-    bases=(SENAITE_QUEUE_FIXTURE, WSGI_SERVER_FIXTURE), name="senaite.queue:HTTP")
 
 
 class SiteDataLayer(Layer):
@@ -79,6 +91,28 @@ class SenaiteQueueLabLayer(SiteDataLayer):
 SENAITE_QUEUE_LAB_FIXTURE = SenaiteQueueLabLayer()
 SENAITE_QUEUE_LAB_TESTING = FunctionalTesting(
     bases=(SENAITE_QUEUE_LAB_FIXTURE, ), name="senaite.queue:Lab")
+
+
+class SenaiteQueueHTTPLayer(SiteDataLayer):
+    """senaite.queue's layer served over real HTTP by a WSGI server on a free port
+    (layer["host"], ["port"]): the site is its own Queue Server and has the users of
+    ``HTTP_USERS``."""
+
+    # In this order, the test runner runs these tests with the other tests on SENAITE's base
+    # layer, before those of the plain Plone site, whose layer replaces that one.
+    defaultBases = (WSGI_SERVER_FIXTURE, SENAITE_QUEUE_FIXTURE)
+
+    def setUpSite(self, portal):
+        url = u"http://{}:{}/{}".format(self["host"], self["port"], portal.getId())
+        ploneapi.portal.set_registry_record("senaite.queue.server", url)
+        for user_id, roles in HTTP_USERS.items():
+            ploneapi.user.create(email="{}@example.com".format(user_id), username=user_id,
+                                 password=password(user_id), roles=roles)
+
+
+SENAITE_QUEUE_HTTP_FIXTURE = SenaiteQueueHTTPLayer()
+SENAITE_QUEUE_HTTP_TESTING = FunctionalTesting(
+    bases=(SENAITE_QUEUE_HTTP_FIXTURE, ), name="senaite.queue:HTTP")
 
 
 class PlainPloneLayer(BaseLayer):
