@@ -1,7 +1,8 @@
 # senaite.queue development commands. Every target is idempotent.
 #   make run    build, create the site, start the ZEO cluster (ZEO, client1, queue server, consumer)
 #   make stop   stop the cluster
-#   make test   all tests that need no running cluster (core on Python 2.7 and 3, SENAITE layer)
+#   make test   all tests that need no running cluster (core on Python 2.7 and 3, SENAITE layer,
+#               distributions), at once on the machine's CPUs
 #   make docs   build the Sphinx documentation, warnings as errors
 #   make dist   build the sdist and the wheel into dist/ and check them with twine
 #   make test-release  install the built wheel into a new buildout, as a lab does, and use it
@@ -128,7 +129,11 @@ stop:
 	-@test ! -x bin/zeoserver || bin/zeoserver stop
 	-@test ! -f $(PGDIR)/data/PG_VERSION || scripts/postgresql stop $(PGDIR)
 
-test: test-core test-senaite test-dist
+# At once: each one's output comes in one piece when it ends, and a failure of any fails this.
+test: build
+	@echo "SENAITE layer, core on Python 2.7 and 3, distributions: at once; each report follows when it ends"
+	@$(MAKE) --no-print-directory -j --output-sync=target test-senaite test-core-py2 \
+	  test-core-py3 test-dist
 
 test-core: test-core-py2 test-core-py3
 
@@ -143,8 +148,9 @@ $(VENV3)/.installed: requirements-py3.txt
 test-core-py3: $(VENV3)/.installed
 	PYTHONPATH=src $(VENV3)/bin/python -m pytest -q -p no:cacheprovider src/senaite/queue/tests/unit
 
+# bin/test -s senaite.queue, in two processes at once (see the script)
 test-senaite: build
-	bin/test -s senaite.queue
+	scripts/test-senaite
 
 # A real cluster on free ports, built by this buildout into a temporary folder; with
 # STORAGE=postgresql, on a throw-away PostgreSQL server there
