@@ -16,20 +16,8 @@ from plone.testing import zope
 from plone.testing.zope import WSGI_SERVER_FIXTURE
 from senaite.core.tests.layers import BASE_LAYER_FIXTURE
 from senaite.core.tests.layers import BaseLayer
-
-# The users of the site served over HTTP: user id -> roles; every password is
-# "<user id>-secret"
-HTTP_USERS = {
-    "labmanager": ["LabManager"],
-    "labclerk": ["LabClerk"],
-    "analyst": ["Analyst"],
-    "clientcontact": ["Client"],
-    "queue_consumer": ["LabManager"],
-}
-
-
-def password(user_id):
-    return "{}-secret".format(user_id)
+from senaite.queue.tests.users import HTTP_USERS
+from senaite.queue.tests.users import password
 
 
 class SenaiteQueueLayer(PloneSandboxLayer):

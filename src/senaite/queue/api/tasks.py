@@ -84,7 +84,10 @@ def add(task):
 
 
 def _copy_values(source_task, kw):
-    """(name, context, values) of a copy of ``source_task`` with ``kw`` changed."""
+    """(name, context, values) of a copy of ``source_task`` with ``kw`` changed; a copy
+    has a task uid of its own, so ``task_uid`` is refused."""
+    if "task_uid" in kw:
+        raise ValueError("A copy of a task gets a task uid of its own: task_uid cannot be set")
     data = source_task.to_dict() if isinstance(source_task, Task) else dict(source_task)
     data.update(kw)
     name = data.pop("name")

@@ -7,6 +7,7 @@ What they do is kept in the site's annotations, so the tests can count it: ``eff
 """
 
 import os
+import signal
 import time
 
 import transaction
@@ -170,6 +171,61 @@ class GateAdapter(object):
         RecordAdapter(self.context).process(task)
 
 
+def kill_own_process(committed):
+    """After a commit: the process dies at once, as in a crash (SIGKILL)."""
+    if committed:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class KilledAfterCommitAdapter(object):
+    """Records, as ``RecordAdapter`` does; in its first attempt, its process is killed
+    right after the commit of its work, before its worker can report the outcome."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        RecordAdapter(self.context).process(task)
+        if task.attempt == 1:
+            transaction.get().addAfterCommitHook(kill_own_process)
+
+
+class LostFinish(object):
+    """A resource that finishes after the database and fails there: the work is committed,
+    but the request only sees the error, as when the database's answer to the commit's
+    last phase is lost."""
+
+    transaction_manager = None
+
+    def sortKey(self):
+        return "~ after the database"
+
+    def tpc_finish(self, txn):
+        raise IOError("Connection lost in tpc_finish, on purpose")
+
+    def abort(self, txn):
+        pass
+
+    commit = tpc_begin = tpc_vote = tpc_abort = abort
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class LostFinishAdapter(object):
+    """Records, as ``RecordAdapter`` does; in its first attempt, the commit's last phase
+    fails after the database committed (``LostFinish``)."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        RecordAdapter(self.context).process(task)
+        if task.attempt == 1:
+            transaction.get().join(LostFinish())
+
+
 @adapter(Interface)
 @implementer(IQueuedTaskAdapter)
 class WriteRaiseAdapter(object):
@@ -242,12 +298,11 @@ def get_hot(uid, portal=None):
 
 
 class HotAdapter(ChunkAdapter):
-    """Writes each object's record once, as users' edits of the same objects do."""
+    """Writes each object's record, as users' edits of the same objects do; counts every
+    write in ``effects``, so a write committed twice shows."""
 
     def write(self, uid):
         effects = get_effects()
-        if uid in effects:
-            return
-        effects[uid] = 1
+        effects[uid] = effects.get(uid, 0) + 1
         record = get_hot(uid)
         record["queue"] = record.get("queue", 0) + 1

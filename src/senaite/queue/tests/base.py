@@ -13,7 +13,7 @@ from senaite.queue.protocol import TOKEN_HEADER
 from senaite.queue.protocol import route_path
 from senaite.queue.core import token
 from senaite.queue.testing import SENAITE_QUEUE_HTTP_TESTING
-from senaite.queue.testing import password
+from senaite.queue.tests.users import password
 
 
 class QueueHTTPTestCase(unittest.TestCase):

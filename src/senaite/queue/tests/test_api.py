@@ -318,6 +318,9 @@ class TestAddTask(APITestCase):
         self.assertEqual(len(self.queue), 2)
         copy = api.add_copy(task.to_dict())
         self.assertEqual(len(self.queue), 3)
+        with self.assertRaises(ValueError):
+            api.add_copy(task, task_uid=task.task_uid)
+        self.assertEqual(len(self.queue), 3)
 
     def test_add_action_task(self):
         self.assertIsNone(api.add_action_task([], "submit"))

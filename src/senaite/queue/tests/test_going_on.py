@@ -7,7 +7,6 @@ pace wait: what the pace decides is checked, not how long a run took."""
 
 import time
 import unittest
-from contextlib import contextmanager
 
 import transaction
 from bika.lims import api as capi
@@ -15,14 +14,13 @@ from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
-from senaite.queue.consumer import pacing
 from senaite.queue.consumer.pacing import CONTENDED_PAUSE
 from senaite.queue.consumer.routes import run_task as process_task
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
-from senaite.queue.tests import adapters
 from senaite.queue.tests.adapters import CHUNK_STARTS
 from senaite.queue.tests.adapters import get_effects
+from senaite.queue.tests.clocks import clocked
 from zope.interface import alsoProvides
 
 CONSUMER = "http://localhost:8089"
@@ -30,46 +28,6 @@ CONSUMER = "http://localhost:8089"
 
 def uids(count):
     return ["{:032x}".format(i + 1) for i in range(count)]
-
-
-class TestClock(object):
-    """A clock that moves only when something sleeps on it; it keeps what the pace slept."""
-
-    def __init__(self, now):
-        self.now = now
-        self.held = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
-class PaceClock(object):
-    """The clock as the pace module sees it: its sleeps are the time it holds."""
-
-    def __init__(self, clock):
-        self.clock = clock
-
-    def time(self):
-        return self.clock.time()
-
-    def sleep(self, seconds):
-        self.clock.held.append(seconds)
-        self.clock.sleep(seconds)
-
-
-@contextmanager
-def clocked():
-    """The pace and the test adapters on a ``TestClock``, during the block."""
-    clock = TestClock(time.time())
-    saved = pacing.time, adapters.time
-    pacing.time, adapters.time = PaceClock(clock), clock
-    try:
-        yield clock
-    finally:
-        pacing.time, adapters.time = saved
 
 
 class TestGoingOn(unittest.TestCase):

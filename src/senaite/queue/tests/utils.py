@@ -1,10 +1,14 @@
 # -*- coding: utf-8 -*-
 """Helpers of the doctests: SENAITE data, the queue's settings, a listing's button press,
-and processing tasks the way a consumer does."""
+and processing tasks the way a consumer does (its routes' path, without HTTP)."""
 
 import re
+from contextlib import contextmanager
 
 import transaction
+from AccessControl.SecurityManagement import getSecurityManager
+from AccessControl.SecurityManagement import newSecurityManager
+from AccessControl.SecurityManagement import setSecurityManager
 from bika.lims import api as capi
 from bika.lims.browser.workflow import WorkflowActionHandler
 from bika.lims.utils.analysisrequest import create_analysisrequest
@@ -17,6 +21,7 @@ from senaite.queue import api
 from senaite.queue.client import health
 from senaite.queue.consumer.processor import process_task
 from senaite.queue.interfaces import ISenaiteQueueLayer
+from senaite.queue.server import dispatch
 from plone.browserlayer.layer import mark_layer
 from zope.interface import alsoProvides
 from zope.annotation.interfaces import IAnnotations
@@ -79,21 +84,71 @@ def clean_request(request=None):
         request.form.pop(key, None)
 
 
-def process_next(consumer=CONSUMER):
-    """Pop the next task, run it as the consumer's ``process`` route does, acknowledge it
-    and commit. Returns the task, or None when nothing could be popped."""
-    queue = api.get_queue()
-    task = queue.pop(consumer)
-    if task is None:
-        transaction.commit()
-        return None
+def lease_next(consumer=CONSUMER):
+    """What the queue server does when a consumer asks for work: lease the next task, and
+    commit. The task, or None."""
+    task = api.get_queue().pop(consumer)
+    transaction.commit()
+    return task
+
+
+@contextmanager
+def as_user(username):
+    """The block runs as the site's user ``username``, as the ``process`` route does with
+    the task's user."""
+    acl_users = capi.get_portal().acl_users
+    user = acl_users.getUserById(username)
+    if user is None:
+        raise AssertionError("No user {} to run a task as".format(username))
+    saved = getSecurityManager()
+    newSecurityManager(None, user.__of__(acl_users))
+    try:
+        yield
+    finally:
+        setSecurityManager(saved)
+
+
+def run_leased(task):
+    """What the consumer's ``process`` route does with a leased task: run it as its user,
+    and commit the work with the task's receipt; errors of the task abort the work and
+    propagate. The seconds the consumer would wait next."""
     request = capi.get_request()
     try:
-        process_task(task, request)
-        queue.done(task.task_uid, task.attempt)
-        transaction.commit()
+        with as_user(task.username):
+            wait = process_task(task, request)
+            dispatch.receipt(api.get_queue(), task.task_uid, task.attempt)
+            transaction.commit()
+    except Exception:
+        transaction.abort()
+        raise
     finally:
         clean_request(request)
+    return wait
+
+
+def edit_elsewhere(obj):
+    """A user's edit of ``obj``, committed in a request of their own: a connection and a
+    transaction of its own to the same database."""
+    manager = transaction.TransactionManager()
+    connection = obj._p_jar.db().open(transaction_manager=manager)
+    try:
+        other = connection.get(obj._p_oid)
+        other.edited_elsewhere = True
+        manager.commit()
+    finally:
+        connection.close()
+
+
+def process_next(consumer=CONSUMER):
+    """A consumer's turn, the HTTP left out: the server leases the next task, the
+    ``process`` route runs it (``run_leased``), then the worker's acknowledgement is
+    committed on its own. Returns the task, or None when nothing could be leased."""
+    task = lease_next(consumer)
+    if task is None:
+        return None
+    run_leased(task)
+    api.get_queue().done(task.task_uid, task.attempt)
+    transaction.commit()
     return task
 
 
@@ -264,22 +319,16 @@ def layout(worksheet):
 
 def process_or_fail(consumer=CONSUMER):
     """``process_next``, except that an error of the task is reported as the consumer
-    does: its transaction is aborted and the task fails with the error's message."""
-    queue = api.get_queue()
-    task = queue.pop(consumer)
-    transaction.commit()
+    does: its work is aborted and the task fails with the error's message."""
+    task = lease_next(consumer)
     if task is None:
         return None
-    request = capi.get_request()
     try:
-        process_task(task, request)
+        run_leased(task)
     except Exception as exc:
-        transaction.abort()
-        queue.fail(task.task_uid, task.attempt, str(exc))
+        api.get_queue().fail(task.task_uid, task.attempt, str(exc))
     else:
-        queue.done(task.task_uid, task.attempt)
-    finally:
-        clean_request(request)
+        api.get_queue().done(task.task_uid, task.attempt)
     transaction.commit()
     return task
 

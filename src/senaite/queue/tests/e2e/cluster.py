@@ -437,9 +437,11 @@ class Cluster(object):
         response.raise_for_status()
         return response.text
 
-    def tasks(self, status, part="queue_server"):
-        """Complete JSON of the tasks with ``status``, from the queue server."""
-        url = "{}/{}/queue_server/tasks/{}".format(self.site_url(part), API, status)
+    def tasks(self, status=None, part="queue_server"):
+        """Complete JSON of the tasks with ``status`` (of every status: one snapshot), from
+        the queue server."""
+        url = "{}/{}/queue_server/tasks{}".format(
+            self.site_url(part), API, "/{}".format(status) if status else "")
         response = self.http.get(url, params={"complete": "1"}, auth=self.auth, timeout=30)
         response.raise_for_status()
         return response.json()["items"]
