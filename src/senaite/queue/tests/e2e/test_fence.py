@@ -11,7 +11,7 @@ from senaite.queue.tests.e2e.test_cluster import obj_uid
 def test_consumer_killed_between_the_commit_and_its_report(cluster):
     before = cluster.status()
     task_uid, = cluster.add_tasks([{
-        "name": "queue_test_killed_after_commit", "uids": [obj_uid("kkkk", 0)],
+        "name": "queue_test_killed_after_commit", "uids": [obj_uid("7e7e", 0)],
         "max_seconds": 10, "min_seconds": 0}])
     # the consumer that runs it dies right after the commit of its work
     victim, = until(
@@ -23,7 +23,7 @@ def test_consumer_killed_between_the_commit_and_its_report(cluster):
         status = cluster.wait(drained, 120)
         assert status["done"] == before["done"] + 1
         assert status["failed"] == before["failed"]
-        assert_once(cluster, "kkkk", 1, [task_uid])
+        assert_once(cluster, "7e7e", 1, [task_uid])
     finally:
         cluster.start(victim)
         cluster.wait_http(victim)
@@ -32,7 +32,7 @@ def test_consumer_killed_between_the_commit_and_its_report(cluster):
 def test_commit_whose_last_phase_fails_after_the_database_committed(cluster):
     before = cluster.status()
     task_uid, = cluster.add_tasks([{
-        "name": "queue_test_lost_finish", "uids": [obj_uid("llll", 0)], "retries": 0,
+        "name": "queue_test_lost_finish", "uids": [obj_uid("5f5f", 0)], "retries": 0,
         "min_seconds": 0}])
     status = cluster.wait(drained, 120)
     # the consumer saw an error and reported a failure, with no retry left: the work
@@ -41,4 +41,4 @@ def test_commit_whose_last_phase_fails_after_the_database_committed(cluster):
     assert any(failure in cluster.log_text(part) for part in cluster.consumers)
     assert status["done"] == before["done"] + 1
     assert status["failed"] == before["failed"]
-    assert_once(cluster, "llll", 1, [task_uid])
+    assert_once(cluster, "5f5f", 1, [task_uid])
