@@ -5,6 +5,7 @@ import time
 
 from bika.lims import api as capi
 from senaite.queue import protocol
+from senaite.queue.compat.tasks import QueueTask
 from senaite.queue.consumer.errors import ContextMissingError
 from senaite.queue.consumer.errors import LeaseOverError
 from senaite.queue.consumer.errors import NoAdapterError
@@ -36,7 +37,7 @@ def process_task(task, request):
     with pace.offering():
         current = task
         while current is not None:
-            adapter.process(current)
+            adapter.process(QueueTask.of(current))
             current = pace.next_rest()
     pace.hold()
     if time.time() >= (task.started or pace.started) + task.max_seconds:

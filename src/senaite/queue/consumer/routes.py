@@ -62,7 +62,7 @@ def get_leased_task(task_uid, attempt):
     """The task, once this connection sees it running with that attempt."""
     deadline = time.time() + LEASE_WAIT_SECONDS
     while True:
-        task = api.get_queue().get_task(task_uid)
+        task = api.get_task_queue().get_task(task_uid)
         if task is None:
             raise RouteError(404, "Task not found: {}".format(task_uid))
         if task.attempt > attempt:
@@ -105,7 +105,7 @@ def process(request, payload, task_uid=None):
     try:
         wait = run_task(task, request)
         # Committed with the work: a failure reported for this attempt later finds it
-        api.get_queue().receipt(task_uid, task.attempt)
+        api.get_task_queue().receipt(task_uid, task.attempt)
         if not may_retry(request):
             transaction.commit()
     except TransientError as exc:

@@ -44,7 +44,7 @@ class QueueHTTPTestCase(unittest.TestCase):
             ploneapi.user.create(email="{}@example.com".format(user_id), username=user_id,
                                  password=password(user_id), roles=roles)
         transaction.commit()
-        self.queue = api.get_queue()
+        self.queue = api.get_task_queue()
         self.http = requests.Session()
 
     def tearDown(self):

@@ -79,7 +79,7 @@ def clean_request(request=None):
 def process_next(consumer=CONSUMER):
     """Pop the next task, run it as the consumer's ``process`` route does, acknowledge it
     and commit. Returns the task, or None when nothing could be popped."""
-    queue = api.get_queue()
+    queue = api.get_task_queue()
     task = queue.pop(consumer)
     if task is None:
         transaction.commit()
@@ -97,11 +97,11 @@ def process_next(consumer=CONSUMER):
 def process_all(limit=500):
     """Process tasks until the queue is empty; the tasks processed, in order."""
     tasks = []
-    while not api.get_queue().is_empty():
+    while not api.get_task_queue().is_empty():
         task = process_next()
         if task is None:
             raise AssertionError("Tasks left that cannot be popped: {}".format(
-                api.get_queue().get_tasks(["queued", "running", "ghost"])))
+                api.get_task_queue().get_tasks(["queued", "running", "ghost"])))
         tasks.append(task)
         if len(tasks) > limit:
             raise AssertionError("More than {} tasks: the chain does not end".format(limit))
@@ -250,7 +250,7 @@ def layout(worksheet):
 def process_or_fail(consumer=CONSUMER):
     """``process_next``, except that an error of the task is reported as the consumer
     does: its transaction is aborted and the task fails with the error's message."""
-    queue = api.get_queue()
+    queue = api.get_task_queue()
     task = queue.pop(consumer)
     transaction.commit()
     if task is None:
