@@ -1,7 +1,8 @@
 # senaite.queue development commands. Every target is idempotent.
 #   make run    build, create the site, start the ZEO cluster (ZEO, client1, queue server, consumer)
 #   make stop   stop the cluster
-#   make test   all tests that need no running cluster (core on Python 2.7 and 3, SENAITE layer)
+#   make test   all tests that need no running cluster (core on Python 2.7 and 3, SENAITE layer,
+#               distributions), at once on the machine's CPUs
 #   make docs   build the Sphinx documentation, warnings as errors
 #   make dist   build the sdist and the wheel into dist/ and check them with twine
 #   make test-release  install the built wheel into a new buildout, as a lab does, and use it
@@ -38,16 +39,16 @@ PGPORT = $(shell sed -n '/^\[postgresql\]/,/^\[/s/^port *= *//p' postgresql.cfg)
 ifeq ($(STORAGE),zeo)
 BUILDOUT_CFG := buildout.cfg
 NOT_BUILT :=
-STORAGE_NEEDS :=
+RUN_NEEDS :=
 START_DATABASE := bin/zeoserver start
 E2E_NEEDS := build
 else ifeq ($(STORAGE),postgresql)
 BUILDOUT_CFG := postgresql.cfg
 # plone.recipe.zeoserver leaves its scripts behind when its part is uninstalled
 NOT_BUILT := bin/zeoserver bin/zeopack bin/repozo
-STORAGE_NEEDS := $(VENV)/.relstorage
+RUN_NEEDS := postgresql-server
 START_DATABASE := scripts/postgresql start $(PGDIR) $(PGPORT)
-E2E_NEEDS := $(VENV)/.relstorage local.cfg postgresql-server
+E2E_NEEDS := $(VENV)/.installed local.cfg postgresql-server
 else
 $(error STORAGE is zeo or postgresql, not $(STORAGE))
 endif
@@ -86,17 +87,14 @@ $(WHEELHOUSE)/.fetched: $(CONSTRAINTS) wheelhouse.txt | $(VENV)/bin/python
 	scripts/fetch-wheels $(VENV)/bin/pip $(CONSTRAINTS) wheelhouse.txt $(WHEELHOUSE)
 	touch $@
 
-# Everything the stack needs, installed by pip from the wheelhouse
+# Everything the stack needs, installed by pip from the wheelhouse; RelStorage and its
+# PostgreSQL driver too (STORAGE=postgresql), so that nothing is installed into the virtualenv
+# while a cluster of the other storage runs from it
 $(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen $(WHEELHOUSE)/.fetched
 	$(PIP) install -c $(CONSTRAINTS) $(OFFLINE) \
 	  zc.buildout zc.recipe.egg zc.recipe.testrunner plone.recipe.zope2instance \
-	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme i18ndude -e ".[test]"
-	$(VENV)/bin/pip check
-	touch $@
-
-# RelStorage and its PostgreSQL driver, for STORAGE=postgresql
-$(VENV)/.relstorage: $(VENV)/.installed
-	$(PIP) install -c $(CONSTRAINTS) $(OFFLINE) RelStorage psycopg2-binary
+	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme i18ndude RelStorage psycopg2-binary \
+	  -e ".[test]"
 	$(VENV)/bin/pip check
 	touch $@
 
@@ -111,14 +109,14 @@ $(BUILD)/storage: FORCE
 local.cfg:
 	scripts/make-local-cfg > $@
 
-bin/.built: $(VENV)/.installed $(STORAGE_NEEDS) buildout.cfg postgresql.cfg versions.cfg local.cfg \
+bin/.built: $(VENV)/.installed buildout.cfg postgresql.cfg versions.cfg local.cfg \
   $(BUILD)/storage
 	mkdir -p downloads
 	$(VENV)/bin/buildout -q -c $(BUILDOUT_CFG)
 	$(if $(NOT_BUILT),rm -f $(NOT_BUILT))
 	touch $@
 
-run: build $(if $(STORAGE_NEEDS),postgresql-server)
+run: build $(RUN_NEEDS)
 	$(START_DATABASE)
 	bin/client1 run scripts/setup_site.py $(SITE) http://localhost:$$(scripts/port queue_server)/$(SITE) local.cfg
 	scripts/start-clients client1 queue_server queue_consumer
@@ -131,7 +129,11 @@ stop:
 	-@test ! -x bin/zeoserver || bin/zeoserver stop
 	-@test ! -f $(PGDIR)/data/PG_VERSION || scripts/postgresql stop $(PGDIR)
 
-test: test-core test-senaite test-dist
+# At once: each one's output comes in one piece when it ends, and a failure of any fails this.
+test: build
+	@echo "SENAITE layer, core on Python 2.7 and 3, distributions: at once; each report follows when it ends"
+	@$(MAKE) --no-print-directory -j --output-sync=target test-senaite test-core-py2 \
+	  test-core-py3 test-dist
 
 test-core: test-core-py2 test-core-py3
 
@@ -146,8 +148,9 @@ $(VENV3)/.installed: requirements-py3.txt
 test-core-py3: $(VENV3)/.installed
 	PYTHONPATH=src $(VENV3)/bin/python -m pytest -q -p no:cacheprovider src/senaite/queue/tests/unit
 
+# bin/test -s senaite.queue, in two processes at once (see the script)
 test-senaite: build
-	bin/test -s senaite.queue
+	scripts/test-senaite
 
 # A real cluster on free ports, built by this buildout into a temporary folder; with
 # STORAGE=postgresql, on a throw-away PostgreSQL server there

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-"""Why a consumer cannot run a task, or cannot keep what it did; the ``process`` route
-answers each with its own HTTP status."""
+"""Why a consumer cannot run a task; the ``process`` route answers each with its own HTTP
+status."""
 
 
 class ProcessError(Exception):
@@ -20,12 +20,3 @@ class NoAdapterError(ProcessError):
 
     def __init__(self, task):
         super(NoAdapterError, self).__init__("No adapter found for {}".format(task.name))
-
-
-class LeaseOverError(ProcessError):
-    """The run ended past the end of its lease: the task may run again already."""
-
-    def __init__(self, task):
-        super(LeaseOverError, self).__init__(
-            "Task {} ran past its {} s: nothing it did is kept".format(
-                task.short_uid, task.max_seconds))

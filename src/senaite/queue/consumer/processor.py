@@ -1,13 +1,10 @@
 # -*- coding: utf-8 -*-
 """Running one task in the current request, as its user."""
 
-import time
-
 from bika.lims import api as capi
 from senaite.queue import protocol
 from senaite.queue.compat.tasks import QueueTask
 from senaite.queue.consumer.errors import ContextMissingError
-from senaite.queue.consumer.errors import LeaseOverError
 from senaite.queue.consumer.errors import NoAdapterError
 from senaite.queue.consumer.pacing import Pace
 from senaite.queue.interfaces import IQueuedTaskAdapter
@@ -18,10 +15,9 @@ def process_task(task, request):
     """Run the task's adapter on its context, at the pace of ``consumer.pacing``; return the
     seconds its consumer waits after the commit.
 
-    Raises ``ContextMissingError`` or ``NoAdapterError`` when the task cannot run here, and
-    ``LeaseOverError`` when its lease has ended by the time it is done, so that nothing it
-    did is committed: its worker gives the attempt up ``max_seconds`` after it asked for
-    it, and the task may run again already. Errors of the adapter propagate.
+    Raises ``ContextMissingError`` or ``NoAdapterError`` when the task cannot run here.
+    Errors of the adapter propagate. Whether the work may commit is not decided here: the
+    lease's receipt fences the commit (``TaskQueue.receipt``).
     """
     context = capi.get_object_by_uid(task.context_uid, None)
     if context is None:
@@ -40,6 +36,4 @@ def process_task(task, request):
             adapter.process(QueueTask.of(current))
             current = pace.next_rest()
     pace.hold()
-    if time.time() >= (task.started or pace.started) + task.max_seconds:
-        raise LeaseOverError(task)
     return pace.wait()

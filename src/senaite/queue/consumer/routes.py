@@ -8,11 +8,12 @@ itself, so that a conflict it loses again is answered (503, ``"conflict": true``
 object) instead of failing the request: the consumer then reports a conflict, not a failure.
 A conflict raised while the task runs is answered the same way at once, for it cannot reach
 ZPublisher: the JSON API's error handler would answer it as a 200 error, and commit. The
-work commits with the task's receipt (``TaskQueue.receipt``): if the consumer cannot tell
-whether the commit went through (the database went away in the middle of it), the failure
-it reports finds the receipt, and the task is done, not run again. A run that ends
-past the end of its lease commits nothing: its worker has given it up by then, and the task
-may run again already.
+work commits with the task's receipt (``TaskQueue.receipt``), which writes the task's record:
+a purge, timeout or re-lease of the task committed meanwhile makes the commit conflict, so a
+run whose lease is over commits nothing, whatever the clocks say (ZPublisher's retry then
+finds the lease over). And if the consumer cannot tell whether the commit went through (the
+database went away in the middle of it), the failure it reports finds the receipt, and the
+task is done, not run again.
 """
 
 import time
@@ -24,7 +25,6 @@ from senaite.queue import api
 from senaite.queue import protocol
 from senaite.queue.consumer.consume import consume
 from senaite.queue.consumer.errors import ContextMissingError
-from senaite.queue.consumer.errors import LeaseOverError
 from senaite.queue.consumer.errors import NoAdapterError
 from senaite.queue.consumer.errors import ProcessError
 from senaite.queue.consumer.processor import process_task
@@ -36,6 +36,7 @@ from senaite.queue.routing.router import RouteTable
 from senaite.queue.routing.router import fail
 from senaite.queue.routing.router import get_user_id
 from senaite.queue.routing.router import may_retry
+from senaite.queue.server import dispatch
 from transaction.interfaces import TransientError
 from ZODB.utils import oid_repr
 
@@ -46,7 +47,6 @@ LEASE_POLL_SECONDS = 0.01
 PROCESS_ERRORS = {
     ContextMissingError: 422,
     NoAdapterError: 501,
-    LeaseOverError: 408,
 }
 
 ROUTES = RouteTable("senaite.queue.consumer")
@@ -104,8 +104,9 @@ def process(request, payload, task_uid=None):
             task_uid, task.username, get_user_id()))
     try:
         wait = run_task(task, request)
-        # Committed with the work: a failure reported for this attempt later finds it
-        api.get_task_queue().receipt(task_uid, task.attempt)
+        # The fence: the work commits only if the lease is still current at the commit,
+        # and a failure reported for this attempt later finds the receipt
+        dispatch.receipt(api.get_task_queue(), task_uid, task.attempt)
         if not may_retry(request):
             transaction.commit()
     except TransientError as exc:

@@ -183,7 +183,8 @@ class Worker(threading.Thread):
         """Whether a pop would hand a task out or take one back: a queued task, an expired
         lease, or a lease of this consumer's. Between steps no thread works on one of
         those: a worker of this process that stopped or was killed left it, and the pop
-        gives it back to the queue (see ``TaskQueue.pop``)."""
+        gives it back to the queue (see ``TaskQueue.pop``). Only a hint of when to ask:
+        the server decides by its own clock whether a lease has expired."""
         if queue.counts()["queued"]:
             return True
         now = time.time()
@@ -198,7 +199,8 @@ class Worker(threading.Thread):
         """Have this process run the task as its user and report the outcome; the next task
         the server handed out with its answer, if any."""
         payload = {"task_uid": task["task_uid"], "attempt": task["attempt"]}
-        lease_end = task["started"] + task["max_seconds"]
+        # When the lease ends, by this process's clock: how long a report is worth trying
+        lease_end = time.time() + task["max_seconds"]
         if not task["username"]:
             payload["error_message"] = "Task has no user to run as"
             return self.report("fail", payload, secret, config, lease_end)
@@ -208,8 +210,8 @@ class Worker(threading.Thread):
             answer = runner.post(protocol.PROCESS, dict(payload, consumer_id=config.consumer_id),
                                  timeout=task["max_seconds"])
         except QueueTimeoutError:
-            # The request goes on in its ZServer thread, but commits nothing (see the
-            # processor): the worker moves on
+            # The request goes on in its ZServer thread; its commit is fenced by the task's
+            # receipt, so it commits nothing once the task is timed out: the worker moves on
             self.drop_session(config.site_url, task["username"])
             logger.warning("Task {} ({}) timed out after {} s".format(
                 task["task_uid"], task["name"], task["max_seconds"]))

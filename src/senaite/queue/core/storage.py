@@ -12,7 +12,9 @@ Transitions never write attributes of the queue object itself, only the
 BTrees and counters it holds, laid out so that a transaction that adds tasks
 and one that pops or acks them touch different objects, or change one BTree
 bucket in ways ZODB merges (see the comment above ``_HEAD_QUEUED`` and
-docs/performance.rst).
+docs/performance.rst). Every transition of a task writes that task's record,
+which merges with nothing: of two transactions that change one task, the
+second to commit conflicts. The work of a consumer relies on it (``receipt``).
 
 Every method that depends on the time takes ``now`` (epoch seconds; default
 ``time.time()``) so callers and tests control the clock.
@@ -147,11 +149,14 @@ def _object_uids(data):
 
 
 class TaskRecord(Persistent):
-    """One stored task: its field dict (as ``Task.to_dict``) and its rank.
+    """One stored task: its field dict (as ``Task.to_dict``), its rank, and
+    the attempt whose work was committed (``TaskQueue.receipt``), if any.
 
     The dict is replaced, never changed in place, so each change of a task
     stores this small object only.
     """
+
+    receipt = None
 
     def __init__(self, data, rank):
         self.data = data
@@ -194,15 +199,10 @@ class TaskQueue(Persistent):
     * ``_done_minutes``: minute (epoch // 60) -> tasks done, last hour only
     * ``_trash``: uids of removed tasks whose records and object-index
       entries are still there (status None), until ``compact``
-    * ``_receipts``: task uid -> the attempt whose work was committed (see
-      ``receipt``), until the task leaves the running state
 
-    ``_records``, ``_queued``, ``_objects`` and ``_receipts`` also hold
-    sentinels (see ``_HEAD_QUEUED``).
+    ``_records``, ``_queued`` and ``_objects`` also hold sentinels (see
+    ``_HEAD_QUEUED``).
     """
-
-    # Queues stored before receipts existed get theirs at the first receipt
-    _receipts = None
 
     def __init__(self):
         self._records = OOBTree()
@@ -222,8 +222,6 @@ class TaskQueue(Persistent):
         self._queued[_HEAD_QUEUED] = None
         self._queued[_TAIL_QUEUED] = None
         self._objects.add(_HEAD_OBJECT)
-        self._receipts = OOBTree()
-        self._receipts[_HEAD_RECORD] = None
         self._secret = generate_key()
 
     # -- secret -----------------------------------------------------------
@@ -275,9 +273,10 @@ class TaskQueue(Persistent):
         """Hand the next eligible queued task to a consumer, or return None.
 
         First, expired leases are timed out, and any task this consumer
-        still holds is failed with "Purged on pop (<consumer_id>)": a
-        consumer pops only when it has nothing in flight, so what it still
-        holds is dead (its late ack is refused as stale). Then, unless
+        still holds is failed with "Purged on pop (<consumer_id>)", or done
+        when its work was committed (``receipt``): a consumer pops only when
+        it has nothing in flight, so what it still holds is dead (its late
+        ack is refused as stale). Then, unless
         ``max_consumers`` tasks run already, the first queued task in order
         whose delay has passed and whose (name, path segment) no running task
         has gets leased: status running, ``attempt`` + 1, ``started`` and
@@ -295,7 +294,7 @@ class TaskQueue(Persistent):
         self.purge(now)
         for uid, lease in list(self._running.items()):
             if lease[1] == consumer_id:
-                self._fail(self._records[uid], PURGED_MESSAGE.format(
+                self._give_up(self._records[uid], PURGED_MESSAGE.format(
                     consumer_id), now)
         if self._n_running() >= max_consumers:
             return None
@@ -308,20 +307,22 @@ class TaskQueue(Persistent):
         return None
 
     def receipt(self, task_uid, attempt):
-        """Record that the work of the lease ``attempt`` is committed.
+        """Fence the work of the lease ``attempt``: call it in the transaction
+        that does the task's work, and that work commits only if the lease is
+        still the current one when it commits.
 
-        The consumer's transaction that does the task's work calls it, so
-        the receipt commits with the work or not at all. A failure or a
-        timeout of that lease reported afterwards (the consumer lost its
-        connection to the database in the middle of the commit, or its
-        report got lost) then finds it, and the task is done instead of
-        running again. Only an insertion in a BTree: it does not conflict
-        with the dispatch transitions of other tasks.
+        It writes the receipt into the task's own record, which every other
+        transition of the task (a purge or timeout of the lease, a re-lease,
+        a done, fail or conflict) writes too: of the two transactions, the
+        second to commit gets a ConflictError, whatever the clocks say. So
+        either the work commits with its receipt, and a fail, timeout or purge
+        of that lease reported afterwards (the consumer could not tell whether
+        its commit went through, or its report got lost) finds the receipt
+        and counts the task done; or the other transition commits first, and
+        the work does not commit at all. No other task's record is written:
+        the receipt conflicts with nothing else. Refusals as ``done``.
         """
-        if self._receipts is None:
-            self._receipts = OOBTree()
-            self._receipts[_HEAD_RECORD] = None
-        self._receipts[task_uid] = attempt
+        self._leased(task_uid, attempt).receipt = attempt
 
     def done(self, task_uid, attempt, now=None):
         """Finish the lease ``attempt`` of a running task: remove the task.
@@ -374,12 +375,15 @@ class TaskQueue(Persistent):
         ``uids`` (and of ``slots``), so that one busy object does not hold
         back the others.
         After ``deadline`` seconds of conflicts in a row it fails for good,
-        with ``error_message`` (which should name the object). Returns the
-        task in its new state; refusals as ``done``.
+        with ``error_message`` (which should name the object). A lease whose
+        work was committed after all is done. Returns the task in its new
+        state; refusals as ``done``.
         """
         _check_int(deadline, "deadline", 0)
         now = _now(now)
         record = self._leased(task_uid, attempt)
+        if self._committed(record):
+            return self._done(record, now)
         data = record.data
         message = six.ensure_str(error_message or "ConflictError")
         conflicts = data.get("conflicts", 0) + 1
@@ -675,8 +679,6 @@ class TaskQueue(Persistent):
         self._unindex_status(record)
         record.update(status=None, finished=finished)
         uid = record.data["task_uid"]
-        if self._receipts is not None and uid in self._receipts:
-            del self._receipts[uid]
         self._trash.add(uid)
         self._n_trash.change(1)
 
@@ -701,18 +703,23 @@ class TaskQueue(Persistent):
         self._n_running.change(1)
         return record.task()
 
-    def _committed(self, record):
+    @staticmethod
+    def _committed(record):
         """Whether the work of the record's current attempt was committed."""
-        receipts = self._receipts
-        return receipts is not None and receipts.get(
-            record.data["task_uid"], 0) == record.data["attempt"]
+        return record.receipt == record.data["attempt"]
 
-    def _timeout(self, record, now):
+    def _give_up(self, record, error_message, now):
+        """End a lease whose outcome is not known: done when its work was
+        committed, else failed with ``error_message``."""
         if self._committed(record):
             return self._done(record, now)
-        max_seconds = record.data["max_seconds"]
-        record.update(max_seconds=(max_seconds * 3 + 1) // 2)
-        return self._fail(record, TIMEOUT_MESSAGE, now)
+        return self._fail(record, error_message, now)
+
+    def _timeout(self, record, now):
+        if not self._committed(record):
+            max_seconds = record.data["max_seconds"]
+            record.update(max_seconds=(max_seconds * 3 + 1) // 2)
+        return self._give_up(record, TIMEOUT_MESSAGE, now)
 
     def _fail(self, record, error_message, now):
         self._unindex_status(record)

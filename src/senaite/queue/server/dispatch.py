@@ -15,7 +15,9 @@ Where it runs:
 - add, requeue and delete, and the 1.x utility's dispatch methods, run in the caller's
   transaction, on any client: a task exists once the change that asked for it commits. A
   transition of the server on the same task writes the same task record, so of two at once
-  one commits and the other conflicts; its retry sees what the first did.
+  one commits and the other conflicts; its retry sees what the first did;
+- the receipt runs in the transaction of a consumer's work on the task, and fences it: it
+  writes the task's record too, so the work commits only if its lease is still current.
 """
 
 import threading
@@ -66,6 +68,13 @@ def timeout(queue, task_uid, attempt):
 def purge(queue, now=None):
     """Time out the running tasks whose lease has expired; those tasks."""
     return queue.purge(now)
+
+
+def receipt(queue, task_uid, attempt):
+    """Fence the work of the lease ``attempt`` in the caller's transaction, the consumer's
+    run of the task: that work commits only if the lease is still the current one then
+    (``TaskQueue.receipt``)."""
+    queue.receipt(task_uid, attempt)
 
 
 def requeue(queue, task_uid):

@@ -9,13 +9,17 @@ What they do is kept in the site's annotations, so the tests can count it: ``eff
 import os
 import time
 
+import transaction
 from BTrees.OOBTree import OOBTree
 from persistent.mapping import PersistentMapping
 from bika.lims import api as capi
+from senaite.queue import api
+from senaite.queue.core.storage import RETRY_DELAY
 from senaite.queue.adapters.tasks.base import TaskAdapter
 from senaite.queue.adapters.tasks.base import queue_rest
 from senaite.queue.adapters.tasks.chunks import get_chunks_for
 from senaite.queue.interfaces import IQueuedTaskAdapter
+from senaite.queue.server import dispatch
 from ZODB.POSException import ReadConflictError
 from zope.annotation.interfaces import IAnnotations
 from zope.component import adapter
@@ -109,6 +113,35 @@ class SleepAdapter(object):
         RecordAdapter(self.context).process(task)
 
 
+def end_lease_again(task, next_consumer):
+    """What the queue server does when a lease ends while its run goes on: it times the
+    lease out and leases the task to ``next_consumer``, in a transaction of its own that
+    commits at once."""
+    ended = time.time() + task.max_seconds + 1
+
+    def end(queue):
+        queue.purge(now=ended)
+        return queue.pop(next_consumer, now=ended + RETRY_DELAY, max_consumers=16)
+    return dispatch.run(api.get_task_queue(), end)
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class LeaseEndsAdapter(object):
+    """Records, as ``RecordAdapter`` does; in its first attempt, the lease then ends and
+    the task is leased again to the consumer ``next_consumer`` right before the run's
+    commit, after every check the run makes."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        RecordAdapter(self.context).process(task)
+        if task.attempt == 1:
+            transaction.get().addBeforeCommitHook(
+                end_lease_again, args=(task, task.get("next_consumer")))
+
+
 # The longest a gate holds a run
 GATE_SECONDS = 600
 
@@ -178,7 +211,9 @@ class ChunkAdapter(TaskAdapter):
 
     def process(self, task):
         CHUNK_STARTS.append(time.time())
-        time.sleep(float(task.get("chunk_seconds", 0)))
+        seconds = float(task.get("chunk_seconds", 0))
+        if seconds:
+            time.sleep(seconds)
         chunk, rest = get_chunks_for(task)
         for uid in chunk:
             if uid == task.get("fail_at"):

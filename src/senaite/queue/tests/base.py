@@ -5,7 +5,6 @@ import unittest
 
 import requests
 import transaction
-from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
@@ -14,23 +13,11 @@ from senaite.queue.protocol import TOKEN_HEADER
 from senaite.queue.protocol import route_path
 from senaite.queue.core import token
 from senaite.queue.testing import SENAITE_QUEUE_HTTP_TESTING
-
-# user id -> roles; every password is "<user id>-secret"
-USERS = {
-    "labmanager": ["LabManager"],
-    "labclerk": ["LabClerk"],
-    "analyst": ["Analyst"],
-    "clientcontact": ["Client"],
-    "queue_consumer": ["LabManager"],
-}
-
-
-def password(user_id):
-    return "{}-secret".format(user_id)
+from senaite.queue.testing import password
 
 
 class QueueHTTPTestCase(unittest.TestCase):
-    """A SENAITE site served over HTTP, acting as queue server."""
+    """A SENAITE site served over HTTP, acting as queue server, with the layer's users."""
 
     layer = SENAITE_QUEUE_HTTP_TESTING
 
@@ -38,12 +25,8 @@ class QueueHTTPTestCase(unittest.TestCase):
         self.portal = self.layer["portal"]
         self.request = self.layer["request"]
         setRoles(self.portal, TEST_USER_ID, ["Manager"])
-        self.site_url = "http://{}:{}/plone".format(self.layer["host"], self.layer["port"])
-        ploneapi.portal.set_registry_record("senaite.queue.server", u"{}".format(self.site_url))
-        for user_id, roles in USERS.items():
-            ploneapi.user.create(email="{}@example.com".format(user_id), username=user_id,
-                                 password=password(user_id), roles=roles)
         transaction.commit()
+        self.site_url = "http://{}:{}/plone".format(self.layer["host"], self.layer["port"])
         self.queue = api.get_task_queue()
         self.http = requests.Session()
 

@@ -47,7 +47,7 @@ HTTP_CLIENTS = ("requests", "urllib", "urllib2", "urllib3", "httplib", "http",
                 "six.moves.urllib", "six.moves.http_client", "senaite.queue.client.session")
 # Methods of the queue that only server/dispatch.py calls (pop and add share their names
 # with those of dicts and sets)
-TRANSITIONS = ("done", "fail", "conflict", "timeout", "purge", "requeue", "delete")
+TRANSITIONS = ("done", "fail", "conflict", "timeout", "purge", "requeue", "delete", "receipt")
 DISPATCH = os.path.join("server", "dispatch.py")
 ROUTE_GROUPS = ("queue_server", "queue_consumer")
 

@@ -115,7 +115,7 @@ class TestRoutes(PermissionTestCase):
             self.assertEqual(task.username, user)
 
     def test_dispatch_routes_need_a_token_with_manage_bika(self):
-        for route in ("pop", "done", "fail", "timeout"):
+        for route in ("pop", "done", "fail", "timeout", "conflict"):
             for user in USERS + ("queue_consumer", ):
                 task = self.lease()
                 if route == "pop":

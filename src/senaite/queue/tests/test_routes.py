@@ -679,6 +679,48 @@ class TestTimeout(AckTests, RouteTestCase):
                           stored.retries), ("queued", "Timeout", 180, 0))
 
 
+class TestConflict(AckTests, RouteTestCase):
+    """queue_server/conflict"""
+
+    route = "queue_server/conflict"
+
+    def test_conflict_requeues_without_spending_a_retry(self):
+        task = self.lease(retries=2, chunk_size=10, uids=[self.new_uid() for _ in range(4)])
+        data = self.assertOK(self.ack({"task_uid": task.task_uid, "attempt": 1,
+                                       "error_message": "ConflictError on /plone/x"}))
+        self.assertEqual(data["message"], "Task lost a conflict: {}".format(task.task_uid))
+        stored = self.queue.get_task(task.task_uid)
+        self.assertEqual((stored.status, stored.retries, stored.chunk_size, stored.conflicts),
+                         ("queued", 2, 5, 1))
+        self.assertEqual(stored.error_message,
+                         "Lost 1 conflict(s) in a row, the last one: ConflictError on "
+                         "/plone/x")
+
+    def test_conflicts_for_longer_than_the_setting_fail(self):
+        ploneapi.portal.set_registry_record("senaite.queue.max_seconds_conflicts", 60)
+        task = self.lease(retries=2)
+        # its first conflict was 100 s ago; it has been losing since
+        self.queue.conflict(task.task_uid, 1, "ConflictError on /plone/x",
+                            now=time.time() - 100)
+        again = self.queue.pop("http://localhost:8091", now=time.time() + 60)
+        transaction.commit()
+        data = self.assertOK(self.ack({"task_uid": task.task_uid, "attempt": again.attempt,
+                                       "error_message": "ConflictError on /plone/x"}))
+        self.assertEqual(data["task"]["status"], "failed")
+        stored = self.queue.get_task(task.task_uid)
+        self.assertTrue(stored.error_message.startswith("Gave up after 2 conflicts in "),
+                        stored.error_message)
+        self.assertEqual(stored.retries, 2)
+        # with the longest setting, the same run of conflicts goes on
+        ploneapi.portal.set_registry_record("senaite.queue.max_seconds_conflicts", 86400)
+        task = self.lease(retries=2)
+        self.queue.conflict(task.task_uid, 1, "x", now=time.time() - 100)
+        again = self.queue.pop("http://localhost:8092", now=time.time() + 60)
+        transaction.commit()
+        data = self.assertOK(self.ack({"task_uid": task.task_uid, "attempt": again.attempt}))
+        self.assertEqual(data["task"]["status"], "queued")
+
+
 class TestRequeue(RouteTestCase):
     """queue_server/requeue and requeue/<task_uid>"""
 
@@ -876,6 +918,7 @@ class TestNotAQueueServer(RouteTestCase):
         ("POST", "queue_server/done", "ack", "token"),
         ("POST", "queue_server/fail", "ack", "token"),
         ("POST", "queue_server/timeout", "ack", "token"),
+        ("POST", "queue_server/conflict", "ack", "token"),
         ("POST", "queue_server/requeue", "uid", "labmanager"),
         ("POST", "queue_server/requeue/{uid}", None, "labmanager"),
         ("POST", "queue_server/delete", "uid", "labmanager"),
@@ -936,8 +979,8 @@ class TestRobustness(RouteTestCase):
         task = self.add_task()
         before = self.snapshot()
         routes = ["tasks", "tasks/queued", "diff", "uids", "uids/queued", "search", "add",
-                  "pop", "done", "fail", "timeout", "requeue", "requeue/" + task.task_uid,
-                  "delete", "status", task.task_uid]
+                  "pop", "done", "fail", "timeout", "conflict", "requeue",
+                  "requeue/" + task.task_uid, "delete", "status", task.task_uid]
         for method in ("OPTIONS", "PROPFIND", "TRACE", "MKCOL", "LOCK", "FOO"):
             for route in routes:
                 response = self.call(method, "queue_server/" + route, user="labmanager")
@@ -956,11 +999,11 @@ class TestRobustness(RouteTestCase):
         task = self.add_task()
         before = self.snapshot()
         routes = ["tasks", "tasks/queued", "diff", "uids", "uids/queued", "search",
-                  task.task_uid, "add", "pop", "done", "fail", "timeout", "requeue",
-                  "requeue/" + task.task_uid, "delete"]
+                  task.task_uid, "add", "pop", "done", "fail", "timeout", "conflict",
+                  "requeue", "requeue/" + task.task_uid, "delete"]
         for route in routes:
             route = "queue_server/" + route
-            if route.rsplit("/", 1)[-1] in ("pop", "done", "fail", "timeout"):
+            if route.rsplit("/", 1)[-1] in ("pop", "done", "fail", "timeout", "conflict"):
                 response = self.call("POST", route, data=OVERSIZED, headers=JSON,
                                      token_user="queue_consumer")
             else:

@@ -15,8 +15,7 @@ from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from plone.app.testing import applyProfile
 from plone.registry.interfaces import IRegistry
-from plone.testing.zope import WSGI_SERVER_FIXTURE
-from senaite.queue.testing import SENAITE_QUEUE_FIXTURE
+from senaite.queue.testing import SENAITE_QUEUE_HTTP_FIXTURE
 from senaite.queue.tests.support import RouteTestCase
 from zope.component import getUtility
 
@@ -24,9 +23,9 @@ OLD_KEY = "senaite.queue.auth_key"
 
 
 class RestAPILayer(PloneSandboxLayer):
-    """senaite.queue's layer plus plone.restapi."""
+    """senaite.queue's layer over HTTP plus plone.restapi."""
 
-    defaultBases = (SENAITE_QUEUE_FIXTURE, )
+    defaultBases = (SENAITE_QUEUE_HTTP_FIXTURE, )
 
     def setUpZope(self, app, configurationContext):
         import plone.restapi
@@ -39,7 +38,7 @@ class RestAPILayer(PloneSandboxLayer):
 
 RESTAPI_FIXTURE = RestAPILayer()
 RESTAPI_HTTP_TESTING = FunctionalTesting(
-    bases=(RESTAPI_FIXTURE, WSGI_SERVER_FIXTURE), name="senaite.queue:RestAPI:HTTP")
+    bases=(RESTAPI_FIXTURE, ), name="senaite.queue:RestAPI:HTTP")
 
 
 class SecretTestCase(RouteTestCase):

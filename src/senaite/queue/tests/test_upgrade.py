@@ -24,6 +24,7 @@ from senaite.queue.pasplugin import QueueAuthPlugin
 from senaite.queue.permissions import ManageQueue
 from senaite.queue.setuphandlers import uninstall_pas_plugin
 from senaite.queue.setuphandlers import uninstall_queue
+from senaite.queue.testing import SENAITE_QUEUE_LAB_TESTING
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.utils import Lab
 from senaite.queue.tests.utils import disable_queue
@@ -138,7 +139,7 @@ class TestUpgradeFrom101(unittest.TestCase):
     """A site that ran senaite.queue 1.0.1 and then 1.x upgrades from the Upgrades tab of
     portal_setup, and nothing of either is left."""
 
-    layer = SENAITE_QUEUE_TESTING
+    layer = SENAITE_QUEUE_LAB_TESTING
 
     def setUp(self):
         self.portal = self.layer["portal"]

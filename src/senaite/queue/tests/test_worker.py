@@ -2,12 +2,16 @@
 """The consumer's worker lives on ticks: how long, what it does when they stop, and what
 ``queue_consume`` answers to callers that are not the clock-server."""
 
+import os
+import shutil
+import tempfile
 import time
 
 import transaction
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from senaite.queue.consumer import consume as consume_module
+from senaite.queue.consumer import worker as worker_module
 from senaite.queue.consumer.consume import get_clock_period
 from senaite.queue.consumer.consume import is_clock_tick
 from senaite.queue.consumer.worker import Config
@@ -30,6 +34,16 @@ def until(probe, seconds=30, step=0.1):
             return result
         time.sleep(step)
     return None
+
+
+class TickClock(object):
+    """The worker's clock, moved by the test."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def time(self):
+        return self.now
 
 
 class FakeServer(object):
@@ -119,20 +133,38 @@ class TestLifeOnTicks(WorkerTestCase):
         self.assertIsNot(new, worker)
 
     def test_ticks_keep_it_going(self):
-        worker, started = self.start(1)
-        for _ in range(10):
-            time.sleep(0.3)
-            self.assertEqual(self.start(1), (worker, False))
-        self.assertIs(get_worker(), worker)
+        # the worker's clock moves as the test says: a tick every 0.3 s, for 3 s
+        clock = TickClock()
+        with patched(worker_module, time=clock):
+            worker, started = self.start(1)
+            for _ in range(10):
+                clock.now += 0.3
+                self.assertTrue(worker.goes_on())
+                self.assertEqual(self.start(1), (worker, False))
+            self.assertIs(get_worker(), worker)
+            # then no tick for longer than the limit: it stops
+            clock.now += 1.5
+            self.assertFalse(worker.goes_on())
+            self.assertTrue(until(lambda: get_worker() is None, 30))
 
     def test_reports_the_task_in_hand_and_takes_no_other(self):
         """Past its idle limit, a worker does not ask for the next task with its report:
         nothing stays leased to a worker that is gone."""
-        for i in range(3):
-            self.add_task(uids=["{:032x}".format(i + 1)], min_seconds=1,
+        gate = os.path.join(tempfile.mkdtemp(), "gate")
+        self.addCleanup(shutil.rmtree, os.path.dirname(gate))
+        self.add_task("queue_test_gate", uids=["{:032x}".format(1)], gate=gate,
+                      min_seconds=0, username="queue_consumer")
+        for i in range(2):
+            self.add_task(uids=["{:032x}".format(i + 2)], min_seconds=0,
                           username="queue_consumer")
-        worker, _ = self.start(0.5)
-        self.assertTrue(until(lambda: get_worker() is None, 30))
+        clock = TickClock()
+        with patched(worker_module, time=clock):
+            self.start(0.5)
+            # the first task runs; meanwhile no tick comes for longer than the limit
+            self.assertTrue(until(lambda: os.path.exists(gate + ".held"), 30))
+            clock.now += 1
+            open(gate, "w").close()
+            self.assertTrue(until(lambda: get_worker() is None, 30))
         self.assertEqual(self.counts(), {"queued": 2, "running": 0, "failed": 0, "done": 1})
 
     def test_takes_back_a_lease_of_its_consumer(self):

@@ -23,6 +23,9 @@ from zope.annotation.interfaces import IAnnotations
 from zope.traversing.interfaces import BeforeTraverseEvent
 
 CONSUMER = "http://consumer:1"
+# The lab's client id, its sample type's prefix and its services (title, keyword)
+CLIENT_ID = "HH"
+SAMPLE_PREFIX = "W"
 SERVICES = (("Copper", "Cu"), ("Iron", "Fe"), ("Gold", "Au"), ("Zinc", "Zn"),
             ("Silver", "Ag"))
 # request keys that tasks, listings and SENAITE leave behind
@@ -128,28 +131,40 @@ def press(context, action, objects, **form):
 
 
 class Lab(object):
-    """A client with a contact, a sample type and analysis services."""
+    """The lab's data in a portal: a client with a contact, a sample type and analysis
+    services, as ``Lab.create`` makes them (the lab layer does it once for its tests)."""
 
-    def __init__(self, portal, services=SERVICES):
+    def __init__(self, portal):
+        setup = portal.setup
+        self.portal = portal
+        self.client = [client for client in portal.clients.objectValues("Client")
+                       if client.getClientID() == CLIENT_ID][0]
+        self.contact = self.client.objectValues("Contact")[0]
+        self.sampletype = [sampletype for sampletype in setup.sampletypes.objectValues()
+                           if sampletype.getPrefix() == SAMPLE_PREFIX][0]
+        services = dict((service.getKeyword(), service) for service in
+                        portal.bika_setup.bika_analysisservices.objectValues())
+        self.services = [services[keyword] for _, keyword in SERVICES]
+
+    @classmethod
+    def create(cls, portal):
+        """Create the lab's data in the portal (committed); return the lab."""
         setup = portal.setup
         bikasetup = portal.bika_setup
-        self.portal = portal
-        self.client = capi.create(portal.clients, "Client", Name="Happy Hills", ClientID="HH")
-        self.contact = capi.create(self.client, "Contact", Firstname="Rita",
-                                   Lastname="Mohale")
-        self.sampletype = capi.create(setup.sampletypes, "SampleType", title="Water",
-                                      Prefix="W")
+        client = capi.create(portal.clients, "Client", Name="Happy Hills", ClientID=CLIENT_ID)
+        capi.create(client, "Contact", Firstname="Rita", Lastname="Mohale")
+        capi.create(setup.sampletypes, "SampleType", title="Water", Prefix=SAMPLE_PREFIX)
         labcontact = capi.create(bikasetup.bika_labcontacts, "LabContact",
                                  Firstname="Lab", Lastname="Manager")
         department = capi.create(setup.departments, "Department", title="Chemistry",
                                  Manager=labcontact)
         category = capi.create(setup.analysiscategories, "AnalysisCategory",
                                title="Metals", Department=department)
-        self.services = [capi.create(bikasetup.bika_analysisservices, "AnalysisService",
-                                     title=title, Keyword=keyword, Price="10",
-                                     Category=capi.get_uid(category))
-                         for title, keyword in services]
+        for title, keyword in SERVICES:
+            capi.create(bikasetup.bika_analysisservices, "AnalysisService", title=title,
+                        Keyword=keyword, Price="10", Category=capi.get_uid(category))
         transaction.commit()
+        return cls(portal)
 
     def sample(self, services=None, receive=True, **values):
         """A new sample with analyses of the services (all by default)."""

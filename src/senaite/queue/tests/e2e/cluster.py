@@ -32,6 +32,8 @@ API = "@@API/senaite/v1"
 TESTING_ZCML = '<include package="senaite.queue.tests" file="testing.zcml" />'
 STORAGES = {"zeo": ("zeoserver", "buildout.cfg"), "postgresql": ("postgresql", "postgresql.cfg")}
 DATABASES = ("zeoserver", "postgresql")
+# the lines of build.out a failed build step shows
+BUILD_LOG_TAIL = 40
 # zodbpack's configuration: the clients' storage (postgresql.cfg), with a blob cache of its own
 ZODBPACK_CONF = """%import relstorage
 <relstorage>
@@ -155,8 +157,14 @@ class Cluster(object):
                 os.remove(inituser)
 
     def check_call(self, command):
+        """Run ``command`` with its output in ``build.out``; if it fails, say how it ended."""
         with open(self.log_path("build"), "a") as log:
-            subprocess.check_call(command, cwd=self.workdir, stdout=log, stderr=log)
+            status = subprocess.call(command, cwd=self.workdir, stdout=log, stderr=log)
+        if status:
+            with open(self.log_path("build")) as log:
+                tail = log.readlines()[-BUILD_LOG_TAIL:]
+            raise RuntimeError("{} exited with {}; the end of its output:\n{}".format(
+                " ".join(command), status, "".join(tail)))
 
     # -- processes ----------------------------------------------------------
 

@@ -69,11 +69,9 @@ def check_invariants(queue):
         assert records[task_uid].data["status"] == "failed"
     # removed tasks wait in the trash until compact()
     assert set(queue._trash.keys()) == trash
-    # receipts belong to tasks that are still queued or running
-    receipts = queue._receipts
-    if receipts is not None:
-        for task_uid, attempt in receipts.items(min="", excludemin=True):
-            assert records[task_uid].data["attempt"] >= attempt
+    # a receipt names an attempt the task had
+    for record in records.values():
+        assert record.receipt is None or record.receipt <= record.data["attempt"]
     # counters equal the index sizes
     assert queue._n_queued() == len(queued)
     assert queue._n_running() == len(running)

@@ -7,11 +7,14 @@ from __future__ import absolute_import
 import random
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 import ZODB
 from ZEO.ClientStorage import ClientStorage
+from transaction.interfaces import IDataManager
 from ZODB.POSException import ConflictError
+from zope.interface import implementer
 
 from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
@@ -278,7 +281,8 @@ def test_requeues_and_deletes_racing_pops_hand_out_no_task_twice(zeo_server):
 def test_receipt_and_other_dispatch_in_concurrent_transactions_both_commit(
         filestorage_db):
     """A consumer's receipt, in the transaction of its work, merges with the
-    server's done of another task and pop of a third."""
+    server's done of another task and pop of a third: it writes nothing but
+    its own task's record."""
     fill(filestorage_db, 3)
     with filestorage_db.transaction() as conn:
         queue = conn.root()["queue"]
@@ -296,9 +300,131 @@ def test_receipt_and_other_dispatch_in_concurrent_transactions_both_commit(
     server.close()
     with filestorage_db.transaction() as conn:
         queue = conn.root()["queue"]
-        # the consumer lost its connection during the commit, and reports a failure
-        assert queue.fail(first.task_uid, first.attempt, now=NOW + 1002).status is None
-        assert queue.counts()["done"] == 2
+        assert conn.root()["work"] == "done"
+        assert queue.counts()["done"] == 1
+        check_invariants(queue)
+
+
+# -- the fence: a lease's work commits only if the lease is current -------
+
+@contextmanager
+def stored(db):
+    """A transaction that reads what the storage holds: nothing a connection
+    cached before."""
+    with db.transaction() as conn:
+        conn.cacheMinimize()
+        yield conn
+
+
+def lease_one(db, max_seconds=30):
+    """One task leased to c1 at NOW; the task."""
+    with db.transaction() as conn:
+        queue = conn.root()["queue"]
+        queue.add(new_task(created=NOW, max_seconds=max_seconds))
+        return queue.pop("c1", now=NOW)
+
+
+def start_work(db, task):
+    """The consumer's transaction: it sees its lease, works, and writes its
+    receipt, as the process route does; not committed yet."""
+    worker, queue = begin(db)
+    assert queue.get_task(task.task_uid).attempt == task.attempt
+    worker.root()["work"] = task.attempt
+    queue.receipt(task.task_uid, task.attempt)
+    return worker
+
+
+def test_the_work_of_a_lease_purged_and_leased_again_meanwhile_commits_nothing(
+        filestorage_db):
+    task = lease_one(filestorage_db)
+    worker = start_work(filestorage_db, task)
+    # the lease ends while the work goes on: the server purges it and leases the
+    # task to another consumer, and commits first
+    with filestorage_db.transaction() as conn:
+        queue = conn.root()["queue"]
+        assert [t.status for t in queue.purge(now=NOW + 31)] == ["queued"]
+        again = queue.pop("c2", now=NOW + 40)
+        assert (again.task_uid, again.attempt) == (task.task_uid, 2)
+    with pytest.raises(ConflictError):
+        worker.transaction_manager.commit()
+    worker.transaction_manager.abort()
+    worker.close()
+    # the second lease's work commits; the task is done once
+    worker = start_work(filestorage_db, again)
+    worker.transaction_manager.commit()
+    worker.close()
+    with stored(filestorage_db) as conn:
+        queue = conn.root()["queue"]
+        assert conn.root()["work"] == 2
+        queue.done(task.task_uid, 2, now=NOW + 41)
+        with pytest.raises(TaskNotFoundError):
+            queue.done(task.task_uid, 1, now=NOW + 42)
+        assert queue.counts()["done"] == 1 and len(queue) == 0
+        check_invariants(queue)
+
+
+def test_a_purge_begun_before_the_work_committed_counts_it_done(filestorage_db):
+    task = lease_one(filestorage_db)
+    # the server's transaction starts before the work commits, and reads the
+    # lease as it was then
+    server, server_queue = begin(filestorage_db)
+    assert server_queue.get_task(task.task_uid).status == "running"
+    worker = start_work(filestorage_db, task)
+    worker.transaction_manager.commit()
+    worker.close()
+    # its purge, decided on what it read, loses at the commit
+    assert [t.status for t in server_queue.purge(now=NOW + 31)] == ["queued"]
+    with pytest.raises(ConflictError):
+        server.transaction_manager.commit()
+    server.transaction_manager.abort()
+    # the server runs it again, as it runs every transition: it finds the receipt
+    purged = run_in_transaction(server.transaction_manager,
+                                lambda: server_queue.purge(now=NOW + 31))
+    server.close()
+    assert [t.status for t in purged] == [None]
+    with stored(filestorage_db) as conn:
+        queue = conn.root()["queue"]
+        assert conn.root()["work"] == 1
+        assert queue.counts()["done"] == 1 and len(queue) == 0
+        check_invariants(queue)
+
+
+@implementer(IDataManager)
+class LostFinish(object):
+    """A resource that finishes after the database and fails there: the work
+    is committed, but the committer only sees the error, as when the consumer
+    loses the database in the middle of the commit's last phase."""
+
+    transaction_manager = None
+
+    def sortKey(self):
+        return "~ after the database"
+
+    def tpc_finish(self, txn):
+        raise IOError("Connection lost in tpc_finish")
+
+    def abort(self, txn):
+        pass
+
+    commit = tpc_begin = tpc_vote = tpc_abort = abort
+
+
+def test_a_failure_reported_after_a_lost_finish_counts_the_work_done(
+        filestorage_db):
+    task = lease_one(filestorage_db)
+    worker = start_work(filestorage_db, task)
+    worker.transaction_manager.get().join(LostFinish())
+    with pytest.raises(IOError):
+        worker.transaction_manager.commit()
+    worker.transaction_manager.abort()
+    worker.close()
+    # the consumer cannot tell whether the work committed: it reports a failure
+    with stored(filestorage_db) as conn:
+        queue = conn.root()["queue"]
+        assert conn.root()["work"] == 1
+        failed = queue.fail(task.task_uid, 1, "Connection lost", now=NOW + 1)
+        assert failed.status is None
+        assert queue.counts()["done"] == 1 and len(queue) == 0
         check_invariants(queue)
 
 

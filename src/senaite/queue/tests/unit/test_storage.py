@@ -19,6 +19,7 @@ from senaite.queue.tests.unit.helpers import NOW
 from senaite.queue.tests.unit.helpers import new_task
 from senaite.queue.tests.unit.helpers import check_invariants
 from senaite.queue.tests.unit.helpers import object_index
+from senaite.queue.tests.unit.helpers import open_connection
 from senaite.queue.tests.unit.helpers import stored_uids
 from senaite.queue.tests.unit.helpers import uid
 
@@ -742,7 +743,6 @@ def test_a_failure_after_a_committed_receipt_is_done(queue):
     done = queue.fail(task.task_uid, 1, "ClientDisconnected", now=NOW + 1)
     assert done.status is None and done.finished == NOW + 1
     assert queue.counts()["done"] == before + 1 and len(queue) == 0
-    assert task.task_uid not in queue._receipts
     check_invariants(queue)
 
 
@@ -759,27 +759,62 @@ def test_a_timeout_or_a_purge_after_a_receipt_is_done(queue):
     check_invariants(queue)
 
 
-def test_a_receipt_of_another_attempt_changes_nothing(queue):
+def test_a_receipt_of_a_lease_that_is_over_is_refused(queue):
     task = queue.add(new_task(retries=3))
     queue.pop(C1, now=NOW)
-    # attempt 1 committed its work after its lease was given up: a late receipt
     queue.timeout(task.task_uid, 1, now=NOW + 1)
-    queue.receipt(task.task_uid, 1)
+    before = snapshot(queue)
+    with pytest.raises(TaskStatusError):
+        queue.receipt(task.task_uid, 1)
     queue.pop(C1, now=NOW + 100)
+    with pytest.raises(StaleAckError):
+        queue.receipt(task.task_uid, 1)
+    with pytest.raises(TaskNotFoundError):
+        queue.receipt(uid(99), 1)
+    # the receipt of attempt 1 counts for nothing once attempt 2 runs
     retried = queue.fail(task.task_uid, 2, "Error", now=NOW + 101)
     assert (retried.status, retried.retries) == ("queued", 1)
-    check_invariants(queue)
-    queue.pop(C1, now=NOW + 200)
-    queue.done(task.task_uid, 3, now=NOW + 201)
-    assert task.task_uid not in queue._receipts
+    assert snapshot(queue)[1]["done"] == before[1]["done"]
     check_invariants(queue)
 
 
-def test_a_queue_stored_without_receipts_gets_them(queue):
-    del queue._receipts
+def test_a_receipt_writes_the_task_record_only(filestorage_db):
+    """The fence writes nothing but the task's own record: it conflicts with
+    the transitions of that task, and with nothing else."""
+    with filestorage_db.transaction() as conn:
+        queue = conn.root()["queue"]
+        for i in range(3):
+            queue.add(new_task(created=NOW + i))
+        task = queue.pop(C1, now=NOW + 10)
+    conn = open_connection(filestorage_db)
+    try:
+        conn.transaction_manager.begin()
+        queue = conn.root()["queue"]
+        record = queue._records[task.task_uid]
+        queue.receipt(task.task_uid, task.attempt)
+        assert conn._registered_objects == [record]
+        conn.transaction_manager.abort()
+    finally:
+        conn.close()
+
+
+def test_a_consumer_that_pops_again_after_committing_counts_its_lease_done(queue):
+    task = queue.add(new_task(retries=3))
+    other = queue.add(new_task(created=NOW + 5))
+    queue.pop(C1, now=NOW + 10)
+    queue.receipt(task.task_uid, 1)
+    # the consumer died before its report; back, it pops again
+    popped = queue.pop(C1, now=NOW + 11)
+    assert popped.task_uid == other.task_uid
+    assert queue.get_task(task.task_uid) is None
+    assert queue.counts()["done"] == 1
+    check_invariants(queue)
+
+
+def test_a_conflict_reported_after_a_committed_receipt_is_done(queue):
     task = queue.add(new_task())
     queue.pop(C1, now=NOW)
-    assert not queue._committed(queue._records[task.task_uid])
     queue.receipt(task.task_uid, 1)
-    assert queue.fail(task.task_uid, 1, now=NOW + 1).status is None
+    assert queue.conflict(task.task_uid, 1, "ConflictError", now=NOW + 1).status is None
+    assert queue.counts()["done"] == 1 and len(queue) == 0
     check_invariants(queue)
