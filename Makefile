@@ -175,26 +175,25 @@ test-dist: build $(TOOLS)/.installed
 	RELEASE_TOOLS=$(TOOLS)/bin $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
 	  src/senaite/queue/tests/release/test_dist.py
 
-# A virtualenv like a lab's: the pinned stack, and senaite.queue (with what it requires)
-# from the wheel in dist/ only, never from the checkout
-$(RELEASE_VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen $(WHEELHOUSE)/.fetched | dist
+# A virtualenv like a lab's before senaite.queue: the pinned stack of SENAITE and the buildout
+# recipes, without senaite.queue (the release test installs it as the docs say)
+$(RELEASE_VENV)/.installed: $(CONSTRAINTS) $(WHEELS)/.pyphen $(WHEELHOUSE)/.fetched
 	rm -rf $(RELEASE_VENV)
 	PYTHONPATH=$(BUILD)/virtualenv $(PYTHON) -m virtualenv -q $(RELEASE_VENV)
 	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) $(OFFLINE) \
 	  pip setuptools wheel
 	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) $(OFFLINE) \
-	  --find-links dist \
 	  zc.buildout zc.recipe.egg plone.recipe.zope2instance plone.recipe.zeoserver \
-	  Plone plone.app.upgrade senaite.lims senaite.queue==$(VERSION)
+	  Plone plone.app.upgrade senaite.lims
 	touch $@
 
-# Installs the wheel of `make dist` into a new, non-develop buildout as docs/installation.rst
-# says, then activates and configures it over HTTP and has a consumer run a lab user's work.
+# Installs the release files of `make dist` into a SENAITE buildout (not develop) as
+# docs/installation.rst says, with pip and with buildout from the source distribution, then
+# activates and configures it over HTTP, has a consumer run a lab user's work and runs the
+# script prologue of docs/api.rst. pip installs offline, from the wheelhouse.
 test-release: dist $(RELEASE_VENV)/.installed
-	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps \
-	  --no-index --find-links dist senaite.queue==$(VERSION)
-	$(RELEASE_VENV)/bin/pip check
-	RELEASE_VENV=$(RELEASE_VENV) $(VENV)/bin/python -m pytest -v -p no:cacheprovider \
+	RELEASE_VENV=$(RELEASE_VENV) RELEASE_DIST=dist RELEASE_WHEELHOUSE=$(WHEELHOUSE) \
+	  $(VENV)/bin/python -m pytest -v -p no:cacheprovider --durations=0 \
 	  src/senaite/queue/tests/release/test_release.py
 
 # src/senaite/queue/locales: rebuild senaite.queue.pot from the sources with i18ndude, sync

@@ -22,14 +22,15 @@ class IQueuedTaskAdapter(Interface):
     context = Attribute("The object the task is about")
 
     def process(task):
-        """Process the task's first chunk and queue the rest, if any."""
+        """Process the task's first chunk and queue the rest, if any. ``task`` is 1.x's
+        ``QueueTask``: a dict copy of the queued task, with its fields as attributes."""
 
 
 class IQueueUtility(Interface):
     """The queue as 1.x offered it to add-ons: tasks in, tasks out.
 
-    Here a thin facade over ``senaite.queue.api`` (``compat.utility``); the queue
-    itself is the site's persistent ``ITaskQueue``.
+    Here a thin facade over ``senaite.queue.api`` (``compat.utility``), which
+    ``api.get_queue()`` returns; the queue itself is the site's persistent ``ITaskQueue``.
     """
 
     def add(task):

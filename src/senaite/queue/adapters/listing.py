@@ -158,3 +158,13 @@ class QueuedWorksheetLockAdapter(QueuedRowsAdapter):
         if item and self.is_locked():
             item["readonly"] = True
             item["allow_edit"] = []
+
+
+# The names these adapters had in senaite.queue 1.x, for add-ons that register them for
+# listings of their own
+QueuedWorksheetsViewAdapter = QueuedWorksheetsAdapter
+QueuedWorksheetAnalysesViewAdapter = QueuedWorksheetLockAdapter
+QueuedAddAnalysesViewAdapter = QueuedAddAnalysesAdapter
+QueuedAnalysesViewAdapter = QueuedAnalysesAdapter
+QueuedSampleAnalysisServicesViewAdapter = QueuedSampleServicesAdapter
+QueuedSamplesViewAdapter = QueuedSamplesAdapter

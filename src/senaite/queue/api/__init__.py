@@ -4,7 +4,8 @@
 Views, workflow-action adapters, guards, listings, viewlets, subscribers and task adapters
 reach the site's queue through these names only. One module per domain:
 
-- ``status``: the site's queue, the Queue Server and the queue's status
+- ``status``: the site's queue (1.x's utility, and the engine), the Queue Server and the
+  queue's status
 - ``lookups``: reading tasks; whether the queue works on objects; a consumer's request
 - ``tasks``: whether work may be queued, building and queueing tasks
 - ``management``: requeue and delete, and the dispatch transitions of 1.x's utility
@@ -42,6 +43,7 @@ from senaite.queue.api.status import get_queue
 from senaite.queue.api.status import get_queue_status
 from senaite.queue.api.status import get_server_url
 from senaite.queue.api.status import get_site_url
+from senaite.queue.api.status import get_task_queue
 from senaite.queue.api.status import is_installed
 from senaite.queue.api.status import is_queue_enabled
 from senaite.queue.api.status import is_queue_ready
@@ -72,7 +74,7 @@ from senaite.queue.protocol import LOOKUP_KEY
 __all__ = (
     # status
     "READY", "RESUMING", "DISABLED", "is_installed", "get_queue", "get_server_url",
-    "get_site_url", "is_queue_server", "server_answers", "server_silent_since",
+    "get_site_url", "get_task_queue", "is_queue_server", "server_answers", "server_silent_since",
     "get_queue_status", "is_queue_enabled", "is_queue_ready", "is_site_user",
     # lookups
     "get_task", "get_tasks", "get_tasks_for", "get_uids", "search", "get_statistics",

@@ -12,7 +12,7 @@ from bika.lims import api as capi
 from bika.lims.interfaces import IWorksheet
 from senaite.core.catalog import ANALYSIS_CATALOG
 from senaite.queue import protocol
-from senaite.queue.api.status import get_queue
+from senaite.queue.api.status import get_task_queue
 from senaite.queue.api.status import is_queue_enabled
 from senaite.queue.core.task import RUNNING
 from senaite.queue.core.task import is_uid
@@ -21,21 +21,21 @@ from zope.annotation.interfaces import IAnnotations
 
 def get_task(task_uid):
     """A copy of the task, or None."""
-    queue = get_queue()
+    queue = get_task_queue()
     return queue.get_task(task_uid) if queue is not None else None
 
 
 def get_tasks(status=None):
     """Copies of the tasks with the given status(es): queued and running by default, in
     pop order for queued ones; ghost tasks only when "ghost" is among the statuses."""
-    queue = get_queue()
+    queue = get_task_queue()
     return queue.get_tasks(status) if queue is not None else []
 
 
 def get_tasks_for(brain_object_uid, name=None, status=None):
     """Copies of the tasks that work on the object (as context or among their uids),
     optionally of one name; statuses as ``get_tasks``."""
-    queue = get_queue()
+    queue = get_task_queue()
     if queue is None:
         return []
     return queue.get_tasks_for(capi.get_uid(brain_object_uid), name=name, status=status)
@@ -43,21 +43,21 @@ def get_tasks_for(brain_object_uid, name=None, status=None):
 
 def get_uids(status=None):
     """The UIDs of the objects the tasks with the given status(es) work on."""
-    queue = get_queue()
+    queue = get_task_queue()
     return queue.get_uids(status) if queue is not None else []
 
 
 def search(status=None, **query):
     """Copies of the tasks (statuses as ``get_tasks``) whose fields equal every ``query``
     value; ``uid`` matches the tasks that work on that object."""
-    queue = get_queue()
+    queue = get_task_queue()
     return queue.search(status, **query) if queue is not None else []
 
 
 def get_statistics(now=None):
     """The queue's counts and what a status page shows (oldest queued task, consumers,
     leases, tasks done in the last hour), or None when senaite.queue is not installed."""
-    queue = get_queue()
+    queue = get_task_queue()
     return queue.statistics(now) if queue is not None else None
 
 
@@ -68,7 +68,7 @@ def is_queued(brain_object_uid, status=None):
     """
     if not is_queue_enabled():
         return False
-    return get_queue().is_queued(capi.get_uid(brain_object_uid), status=status)
+    return get_task_queue().is_queued(capi.get_uid(brain_object_uid), status=status)
 
 
 def get_analyses_uids(container):
@@ -134,7 +134,7 @@ def get_queued_lookup():
     cached = annotations.get(protocol.LOOKUP_KEY)
     if cached is not None and cached[0] is current:
         return cached[1]
-    queue = get_queue() if is_queue_enabled() else None
+    queue = get_task_queue() if is_queue_enabled() else None
     if queue is not None and queue.is_empty():
         queue = None
     lookup = QueuedLookup(queue)

@@ -5,6 +5,7 @@ queue's status."""
 from bika.lims import api as capi
 from senaite.queue import settings
 from senaite.queue.client import health
+from senaite.queue.interfaces import IQueueUtility
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.interfaces import ITaskQueue
 from zope.component import queryUtility
@@ -20,13 +21,22 @@ def is_installed():
 
 
 def get_queue():
-    """The site's persistent queue, or None when senaite.queue is not installed."""
+    """The queue as 1.x's ``get_queue`` gave it: its queue utility (``IQueueUtility``, a
+    facade over this API), or None when senaite.queue is not installed."""
+    if get_task_queue() is None:
+        return None
+    return queryUtility(IQueueUtility)
+
+
+def get_task_queue():
+    """The site's persistent queue (the engine), or None when senaite.queue is not
+    installed: for the queue server's and the consumers' routes."""
     return queryUtility(ITaskQueue)
 
 
 def installed_queue():
     """The site's persistent queue; ``ValueError`` when senaite.queue is not installed."""
-    queue = get_queue()
+    queue = get_task_queue()
     if queue is None:
         raise ValueError("senaite.queue is not installed in this site")
     return queue
@@ -70,7 +80,7 @@ def get_queue_status(name_or_action=None):
     if not is_installed():
         return DISABLED
     server_url = get_server_url()
-    queue = get_queue()
+    queue = get_task_queue()
     if not server_url or queue is None:
         return DISABLED
     if settings.get_chunk_size() > 0:

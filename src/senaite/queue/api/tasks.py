@@ -40,15 +40,20 @@ def queues_sample_creation(columns):
     return columns > settings.get_sample_create_threshold() and can_queue()
 
 
-def new_task(name, context, **kw):
-    """A task for ``context`` with the settings' defaults; not queued yet."""
-    values = {
+def task_defaults():
+    """The fields a new task takes from the settings, and the current user."""
+    return {
         "min_seconds": settings.get_min_seconds(),
         "max_seconds": settings.get_max_seconds(),
         "retries": settings.get_max_retries(),
         "chunk_size": settings.get_chunk_size(),
         "username": capi.get_current_user().getId() or "",
     }
+
+
+def new_task(name, context, **kw):
+    """A task for ``context`` with the settings' defaults; not queued yet."""
+    values = task_defaults()
     for key in RUNTIME_FIELDS:
         kw.pop(key, None)
     values.update(kw)

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
-"""Site Setup > Queue Settings: the records of ``IQueueControlPanel``.
+"""Site Setup > Add-on Configuration > Queue Settings: the records of
+``IQueueControlPanel``.
 
 After a save the form says whether the Queue Server answers. A Manager may also rotate the
 shared secret the queue's clients sign their requests with; the secret itself is never shown.
@@ -19,6 +20,8 @@ from senaite.queue import api
 from senaite.queue import messageFactory as _
 from senaite.queue import settings
 from senaite.queue.client import health
+# 1.x's path of the records' interface
+from senaite.queue.settings import IQueueControlPanel
 from z3c.form import button
 
 # Seconds the form waits for the Queue Server after a save
@@ -28,7 +31,7 @@ PING_TIMEOUT = 3
 class QueueControlPanelForm(RegistryEditForm):
     """Edits the queue's settings."""
 
-    schema = settings.IQueueControlPanel
+    schema = IQueueControlPanel
     schema_prefix = settings.PREFIX
     label = _(u"Queue Settings")
     description = _(

@@ -1,22 +1,25 @@
 # -*- coding: utf-8 -*-
 """The queue utilities of senaite.queue 1.x (``IQueueUtility`` and the server's and
-clients' flavours), as a facade over ``senaite.queue.api``.
+clients' flavours), as a facade over ``senaite.queue.api``: what ``api.get_queue()``
+returns.
 
 There is one queue, in the ZODB, that every process reads: the server's and the clients'
 utilities are the same object, and a client never needs a sync. Each change applies the
 transition of ``server.dispatch`` the server's routes apply, in the caller's transaction:
 the dispatch operations (pop, done, fail, timeout) check leases as the routes do, and a
-running task is not deleted.
+running task is not deleted. Tasks come out as 1.x's ``QueueTask`` dicts, copies of the
+stored ones.
 """
 
 from bika.lims import api as capi
 from senaite.queue import api
 from senaite.queue import settings
+from senaite.queue.compat.tasks import QueueTask
+from senaite.queue.compat.tasks import get_task_uid
+from senaite.queue.compat.tasks import is_task
 from senaite.queue.core.task import is_uid
 from senaite.queue.interfaces import IClientQueueUtility
 from senaite.queue.interfaces import IServerQueueUtility
-from senaite.queue.compat.tasks import get_task_uid
-from senaite.queue.compat.tasks import is_task
 from zope.interface import implementer
 
 
@@ -29,6 +32,10 @@ def get_object_uid(context_or_uid):
     raise ValueError("{!r} is not supported".format(context_or_uid))
 
 
+def as_queue_tasks(tasks):
+    return [QueueTask.of(task) for task in tasks]
+
+
 @implementer(IServerQueueUtility, IClientQueueUtility)
 class QueueUtility(object):
     """The site's queue as 1.x's utilities offered it."""
@@ -36,43 +43,45 @@ class QueueUtility(object):
     def add(self, task):
         if not is_task(task):
             raise ValueError("{!r} is not supported".format(task))
-        return api.add(task)
+        return QueueTask.of(api.add(task))
 
     def pop(self, consumer_id):
-        return api.pop_task(consumer_id)
+        return QueueTask.of(api.pop_task(consumer_id))
 
     def _lease(self, task):
-        """(task uid, attempt): the attempt of the task given, or the current one."""
+        """(task uid, attempt): the attempt the task was popped for, or the current one
+        when it names none (a task uid, a task of 1.x)."""
         task_uid = get_task_uid(task)
-        if is_task(task) and task.attempt:
-            return task_uid, task.attempt
-        stored = api.get_task(task_uid)
-        return task_uid, stored.attempt if stored is not None else 0
+        attempt = task.get("attempt") if is_task(task) else None
+        if not attempt:
+            stored = api.get_task(task_uid)
+            attempt = stored.attempt if stored is not None else 0
+        return task_uid, attempt
 
     def done(self, task):
-        return api.done_task(*self._lease(task))
+        return QueueTask.of(api.done_task(*self._lease(task)))
 
     def fail(self, task, error_message=None):
         task_uid, attempt = self._lease(task)
-        return api.fail_task(task_uid, attempt, error_message)
+        return QueueTask.of(api.fail_task(task_uid, attempt, error_message))
 
     def timeout(self, task):
-        return api.timeout_task(*self._lease(task))
+        return QueueTask.of(api.timeout_task(*self._lease(task)))
 
     def delete(self, task):
-        return api.delete_task(get_task_uid(task))
+        return QueueTask.of(api.delete_task(get_task_uid(task)))
 
     def get_task(self, task_uid):
-        return api.get_task(get_task_uid(task_uid))
+        return QueueTask.of(api.get_task(get_task_uid(task_uid)))
 
     def get_tasks(self, status=None):
-        return api.get_tasks(status)
+        return as_queue_tasks(api.get_tasks(status))
 
     def get_uids(self, status=None):
         return api.get_uids(status)
 
     def get_tasks_for(self, context_or_uid, name=None):
-        return api.get_tasks_for(get_object_uid(context_or_uid), name=name)
+        return as_queue_tasks(api.get_tasks_for(get_object_uid(context_or_uid), name=name))
 
     def has_task(self, task):
         return api.get_task(get_task_uid(task)) is not None
@@ -98,10 +107,10 @@ class QueueUtility(object):
         return self._counts()["running"] >= settings.get_max_consumers()
 
     def purge(self):
-        return api.purge_tasks()
+        return as_queue_tasks(api.purge_tasks())
 
     def search(self, query):
-        return api.search(**dict(query))
+        return as_queue_tasks(api.search(**dict(query)))
 
     def is_out_of_date(self):
         return False
@@ -111,3 +120,5 @@ class QueueUtility(object):
 
 
 queue_utility = QueueUtility()
+# The names of 1.x's two utilities: the same facade here
+ServerQueueUtility = ClientQueueUtility = QueueUtility

@@ -76,7 +76,7 @@ def consume(request):
         server_url=api.get_server_url(),
         consumer_id=consumer_id,
         user_id=user_id)
-    queue = api.get_queue()
+    queue = api.get_task_queue()
     limit = idle_limit(get_clock_period())
     worker, started = ensure_worker(queue._p_jar.db(), queue._p_oid, config, limit)
     message = "Consumer {}: {}, stops after {:.0f} s without a call".format(

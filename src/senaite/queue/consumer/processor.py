@@ -3,6 +3,7 @@
 
 from bika.lims import api as capi
 from senaite.queue import protocol
+from senaite.queue.compat.tasks import QueueTask
 from senaite.queue.consumer.errors import ContextMissingError
 from senaite.queue.consumer.errors import NoAdapterError
 from senaite.queue.consumer.pacing import Pace
@@ -32,7 +33,7 @@ def process_task(task, request):
     with pace.offering():
         current = task
         while current is not None:
-            adapter.process(current)
+            adapter.process(QueueTask.of(current))
             current = pace.next_rest()
     pace.hold()
     return pace.wait()

@@ -62,7 +62,7 @@ def get_leased_task(task_uid, attempt):
     """The task, once this connection sees it running with that attempt."""
     deadline = time.time() + LEASE_WAIT_SECONDS
     while True:
-        task = api.get_queue().get_task(task_uid)
+        task = api.get_task_queue().get_task(task_uid)
         if task is None:
             raise RouteError(404, "Task not found: {}".format(task_uid))
         if task.attempt > attempt:
@@ -106,7 +106,7 @@ def process(request, payload, task_uid=None):
         wait = run_task(task, request)
         # The fence: the work commits only if the lease is still current at the commit,
         # and a failure reported for this attempt later finds the receipt
-        dispatch.receipt(api.get_queue(), task_uid, task.attempt)
+        dispatch.receipt(api.get_task_queue(), task_uid, task.attempt)
         if not may_retry(request):
             transaction.commit()
     except TransientError as exc:

@@ -72,7 +72,7 @@ def tasks(request, payload, status=None):
     statuses = get_statuses(payload, status)
     since = get_number(payload, "since")
     complete = get_bool(payload, "complete")
-    queue = api.get_queue()
+    queue = api.get_task_queue()
     items = [task for task in queue.get_tasks(statuses)
              if since is None or task.created > since]
     oldest = queue.statistics()["oldest_queued"]
@@ -85,7 +85,7 @@ def diff(request, payload):
     statuses = get_statuses(payload)
     known = set(get_task_uids(payload))
     complete = get_bool(payload, "complete")
-    queue = api.get_queue()
+    queue = api.get_task_queue()
     items = [task for task in queue.get_tasks(statuses)
              if task.task_uid not in known or task.status == "running"]
     present = set(task.task_uid for task in queue.get_tasks(statuses))
@@ -96,7 +96,7 @@ def diff(request, payload):
 @route(protocol.UIDS, (protocol.UIDS_BY_STATUS, "uids_status"), permission=ManageBika)
 def uids(request, payload, status=None):
     statuses = get_statuses(payload, status)
-    items = api.get_queue().get_uids(statuses)
+    items = api.get_task_queue().get_uids(statuses)
     return summary(protocol.UIDS, payload, count=len(items), items=items)
 
 
@@ -105,14 +105,14 @@ def search(request, payload):
     uid = get_object_uid(payload)
     name = get_text(payload, "name")
     statuses = ALL_STATUSES
-    items = api.get_queue().get_tasks_for(uid, name=name, status=statuses)
+    items = api.get_task_queue().get_tasks_for(uid, name=name, status=statuses)
     return tasks_summary(protocol.SEARCH, payload, items, get_bool(payload, "complete"))
 
 
 @route((protocol.TASK, "get"), server=False, permission=ManageBika)
 def get_task(request, payload, task_uid):
     task_uid = get_task_uid(payload, task_uid)
-    task = api.get_queue().get_task(task_uid)
+    task = api.get_task_queue().get_task(task_uid)
     if task is None:
         raise RouteError(404, "Task not found: {}".format(task_uid))
     data = summary(protocol.fill(protocol.TASK, task_uid=task_uid), payload)
@@ -200,7 +200,7 @@ def add(request, payload):
 @route(protocol.POP, methods=POST, permission=ManageBika, token=True, writes=True)
 def pop(request, payload):
     consumer_id = get_consumer_id(payload)
-    task = dispatch.run(api.get_queue(), lambda queue: dispatch.pop(queue, consumer_id))
+    task = dispatch.run(api.get_task_queue(), lambda queue: dispatch.pop(queue, consumer_id))
     return summary(protocol.POP, payload,
                    task=task_info(task, complete=True) if task else None)
 
@@ -226,7 +226,7 @@ def acknowledge(route, payload, message, transition, *args):
             return task, None
         return task, dispatch.pop(queue, consumer_id)
 
-    task, next_task = dispatch.run(api.get_queue(), ack)
+    task, next_task = dispatch.run(api.get_task_queue(), ack)
     data = summary(route, payload, message="{}: {}".format(message, task_uid),
                    task=task_info(task))
     if consumer_id is not None:
@@ -291,7 +291,7 @@ def status(request, payload):
     data = summary(protocol.STATUS, payload, server=is_server)
     if not has_permission(ManageBika):
         return data
-    queue = api.get_queue()
+    queue = api.get_task_queue()
     if is_server:
         purge_expired(queue)
     data.update(queue.statistics())

@@ -123,7 +123,7 @@ def end_lease_again(task, next_consumer):
     def end(queue):
         queue.purge(now=ended)
         return queue.pop(next_consumer, now=ended + RETRY_DELAY, max_consumers=16)
-    return dispatch.run(api.get_queue(), end)
+    return dispatch.run(api.get_task_queue(), end)
 
 
 @adapter(Interface)

@@ -27,7 +27,7 @@ class QueueHTTPTestCase(unittest.TestCase):
         setRoles(self.portal, TEST_USER_ID, ["Manager"])
         transaction.commit()
         self.site_url = "http://{}:{}/plone".format(self.layer["host"], self.layer["port"])
-        self.queue = api.get_queue()
+        self.queue = api.get_task_queue()
         self.http = requests.Session()
 
     def tearDown(self):

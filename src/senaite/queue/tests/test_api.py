@@ -59,7 +59,7 @@ class APITestCase(unittest.TestCase):
         setRoles(self.portal, TEST_USER_ID, ["Manager"])
         # the browser layer is applied when a real request traverses the site
         alsoProvides(self.request, ISenaiteQueueLayer)
-        self.queue = api.get_queue()
+        self.queue = api.get_task_queue()
         health.forget()
 
     def tearDown(self):
@@ -305,7 +305,7 @@ class TestAddTask(APITestCase):
         self.assertEqual(len(self.queue), 1)
 
     def test_not_installed(self):
-        with patched(api.status, get_queue=lambda: None):
+        with patched(api.status, get_task_queue=lambda: None):
             with self.assertRaises(ValueError):
                 api.add_task("queue_test_record", self.portal)
 

@@ -115,7 +115,7 @@ class ControlPanelTestCase(unittest.TestCase):
 
     def secret(self):
         self.refresh()
-        return six.ensure_str(api.get_queue().get_secret())
+        return six.ensure_str(api.get_task_queue().get_secret())
 
     def messages(self):
         """The status messages of the page, as one line of text."""

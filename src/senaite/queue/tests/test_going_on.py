@@ -39,7 +39,7 @@ class TestGoingOn(unittest.TestCase):
         self.request = self.layer["request"]
         alsoProvides(self.request, ISenaiteQueueLayer)
         setRoles(self.portal, TEST_USER_ID, ["Manager"])
-        self.queue = api.get_queue()
+        self.queue = api.get_task_queue()
         del CHUNK_STARTS[:]
 
     def leased(self, name="queue_test_chunks", **kw):

@@ -104,6 +104,7 @@ class TestInstall(InstallMixin, unittest.TestCase):
     def assertNothingLeft(self):
         self.assertFalse(self.installer().is_product_installed("senaite.queue"))
         self.assertIsNone(queryUtility(ITaskQueue))
+        self.assertIsNone(api.get_task_queue())
         self.assertIsNone(api.get_queue())
         self.assertEqual(self.queue_registrations(), [])
         for pas in (self.portal.acl_users, self.layer["app"].acl_users):
@@ -134,7 +135,7 @@ class TestInstall(InstallMixin, unittest.TestCase):
         self.assertNothingLeft()
 
     def test_reinstall_gives_a_fresh_working_queue(self):
-        old = api.get_queue()
+        old = api.get_task_queue()
         old_secret = old.get_secret()
         api.add_task("queue_test_record", self.portal)
         transaction.commit()
@@ -161,7 +162,7 @@ class TestInstall(InstallMixin, unittest.TestCase):
     def test_profile_again_keeps_the_queue(self):
         """Applying the profile again (an upgrade, a reinstall) keeps the queue, its tasks
         and its secret, and the plugin stays first, once."""
-        queue = api.get_queue()
+        queue = api.get_task_queue()
         secret = queue.get_secret()
         task = api.add_task("queue_test_record", self.portal)
         self.portal.acl_users.plugins.movePluginsDown(IExtractionPlugin, [PAS_PLUGIN_ID])

@@ -2,14 +2,15 @@
 """The package keeps its plan (docs/development.rst, "Where things live"):
 
 - the top level is the package's face: the door (``api/``), the modules every room shares,
-  the folders, and two paths older code and existing sites import from;
+  the folders, and three paths older code and existing sites import from;
 - only the door, the server and the consumer (besides the engine itself, install and
   upgrade code) reach the site's queue; everything else on the Plone side goes through
   ``senaite.queue.api``;
 - the door makes no HTTP call: it imports no HTTP client, only ``client.health``;
 - every transition of the queue is applied by ``server/dispatch.py``;
 - route names live in ``protocol.py``;
-- the door, 1.x's ``senaite.queue.queue`` and the PAS plugin keep their public names.
+- the door, 1.x's ``senaite.queue.queue`` and the PAS plugin keep their public names, and
+  1.x's other paths only re-export from ``compat/``.
 """
 
 import ast
@@ -28,12 +29,18 @@ TOP_LEVEL = (
     "queue.py",
     # senaite.queue.pasplugin: the class path pickled in every site's acl_users
     "pasplugin.py",
+    # senaite.queue.actions: where 1.x's Extend page registers its generic workflow-action
+    # adapter from, re-exported from compat/
+    "actions.py",
     "adapters/", "api/", "browser/", "client/", "compat/", "consumer/", "core/",
     "locales/", "patches/", "profiles/", "routing/", "server/", "subscribers/", "tests/",
     "upgrade/",
 )
 # Where the queue may be used directly, relative to the package
 ALLOWED = ("api", "setuphandlers.py", "core", "server", "consumer", "upgrade", "tests")
+# 1.x's paths outside compat/: they only re-export from it
+OLD_PATHS = ("queue.py", "pasplugin.py", "actions.py", os.path.join("adapters", "actions.py"),
+             os.path.join("server", "utility.py"), os.path.join("client", "utility.py"))
 STORAGE = "senaite.queue.core.storage"
 # What the door may not import: HTTP clients, and the client's session
 HTTP_CLIENTS = ("requests", "urllib", "urllib2", "urllib3", "httplib", "http",
@@ -79,8 +86,8 @@ def uses_of_the_queue(source):
         elif isinstance(node, ast.Call):
             func = node.func
             name = getattr(func, "attr", None) or getattr(func, "id", None)
-            if name == "get_queue":
-                found.append((node.lineno, "get_queue()"))
+            if name == "get_task_queue":
+                found.append((node.lineno, "get_task_queue()"))
         elif isinstance(node, ast.Name) and node.id == "ITaskQueue":
             found.append((node.lineno, "ITaskQueue"))
     return found
@@ -155,15 +162,16 @@ EXAMPLES = (
     (uses_of_the_queue, ("from senaite.queue.core.storage import TaskQueue",
                          "from senaite.queue.core import storage",
                          "import senaite.queue.core.storage",
-                         "queue = api.get_queue()",
-                         "queue = queryUtility(ITaskQueue)"), [1, 2, 3, 4, 5]),
+                         "queue = api.get_task_queue()",
+                         "queue = queryUtility(ITaskQueue)",
+                         "queue = api.get_queue()"), [1, 2, 3, 4, 5]),
     (http_clients, ("import requests",
                     "from six.moves.urllib.request import urlopen",
                     "from senaite.queue.client.session import ping",
                     "from senaite.queue.client import session",
                     "from senaite.queue.client import health"), [1, 2, 3, 4]),
     (transitions_called, ("queue.requeue(uid, retries=3)",
-                          "api.get_queue().delete(uid)",
+                          "api.get_task_queue().delete(uid)",
                           "own.purge(now)",
                           "dispatch.purge(own, now)",
                           "data.pop(key)"), [1, 2, 3]),
@@ -181,7 +189,7 @@ class TestTopLevel(unittest.TestCase):
         self.assertEqual(top_level(), sorted(TOP_LEVEL))
 
     def test_the_old_paths_only_re_export(self):
-        for name in ("queue.py", "pasplugin.py"):
+        for name in OLD_PATHS:
             with open(os.path.join(PACKAGE, name)) as source:
                 tree = ast.parse(source.read())
             kinds = set(type(node).__name__ for node in tree.body[1:])
@@ -199,7 +207,8 @@ class TestOneDoor(unittest.TestCase):
         for path in (os.path.join("routing", "pasplugin.py"),
                      os.path.join("adapters", "guards.py"),
                      os.path.join("browser", "monitor_actions.py"),
-                     os.path.join("compat", "utility.py")):
+                     os.path.join("compat", "utility.py"),
+                     os.path.join("compat", "actions.py")):
             self.assertIn(path, paths)
 
     def test_the_door_imports_no_http_client(self):
@@ -235,9 +244,10 @@ class TestPublicNames(unittest.TestCase):
         "add_copy", "add_create_sample_task", "add_reindex_obj_security_task", "add_task",
         "can_queue", "delete_task", "done_task", "fail_task", "get_queue", "get_queue_status",
         "get_queued_lookup", "get_running_task", "get_secret", "get_server_url",
-        "get_site_url", "get_statistics", "get_task", "get_tasks", "get_tasks_for",
-        "get_uids", "is_consumer_run", "is_installed", "is_queue_enabled", "is_queue_ready",
-        "is_queue_server", "is_queued", "is_site_user", "new_copy", "new_task", "pop_task",
+        "get_site_url", "get_statistics", "get_task", "get_task_queue", "get_tasks",
+        "get_tasks_for", "get_uids", "is_consumer_run", "is_installed", "is_queue_enabled",
+        "is_queue_ready", "is_queue_server", "is_queued", "is_site_user", "new_copy",
+        "new_task", "pop_task",
         "purge_tasks", "queues_sample_creation", "queues_sample_transition", "requeue_task",
         "rotate_secret", "search", "server_answers", "server_silent_since", "timeout_task")
     QUEUE = ("QueueTask", "REQUIRED_KEYS", "get_chunk_size", "get_chunks", "get_chunks_for",

@@ -54,7 +54,7 @@ class MonitorTestCase(unittest.TestCase):
                 ploneapi.user.create(email="{}@example.com".format(user_id),
                                      username=user_id, password=password(user_id),
                                      roles=roles)
-        self.queue = api.get_queue()
+        self.queue = api.get_task_queue()
         self.now = now = time.time()
         self.running1 = self.add("task_b", self.portal.clients, "zoe", now - 500)
         self.pop("http://consumer-b:8081")
@@ -85,7 +85,7 @@ class MonitorTestCase(unittest.TestCase):
 
     def status_of(self, uid):
         transaction.begin()
-        task = api.get_queue().get_task(uid)
+        task = api.get_task_queue().get_task(uid)
         return task.status if task else None
 
     # -- browser ----------------------------------------------------------

@@ -241,7 +241,7 @@ class TestUpgradeFrom101(unittest.TestCase):
         transaction.commit()
         self.assertTrue(api.is_queued(self.analyses[2]))
         process_all()
-        self.assertTrue(api.get_queue().is_empty())
+        self.assertTrue(api.get_task_queue().is_empty())
         self.assertEqual(len(self.worksheet.getAnalyses()), len(self.analyses))
         self.assertIsNone(api.get_task(task.task_uid))
 

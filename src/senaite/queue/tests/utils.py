@@ -87,7 +87,7 @@ def clean_request(request=None):
 def lease_next(consumer=CONSUMER):
     """What the queue server does when a consumer asks for work: lease the next task, and
     commit. The task, or None."""
-    task = api.get_queue().pop(consumer)
+    task = api.get_task_queue().pop(consumer)
     transaction.commit()
     return task
 
@@ -116,7 +116,7 @@ def run_leased(task):
     try:
         with as_user(task.username):
             wait = process_task(task, request)
-            dispatch.receipt(api.get_queue(), task.task_uid, task.attempt)
+            dispatch.receipt(api.get_task_queue(), task.task_uid, task.attempt)
             transaction.commit()
     except Exception:
         transaction.abort()
@@ -147,7 +147,7 @@ def process_next(consumer=CONSUMER):
     if task is None:
         return None
     run_leased(task)
-    api.get_queue().done(task.task_uid, task.attempt)
+    api.get_task_queue().done(task.task_uid, task.attempt)
     transaction.commit()
     return task
 
@@ -155,11 +155,11 @@ def process_next(consumer=CONSUMER):
 def process_all(limit=500):
     """Process tasks until the queue is empty; the tasks processed, in order."""
     tasks = []
-    while not api.get_queue().is_empty():
+    while not api.get_task_queue().is_empty():
         task = process_next()
         if task is None:
             raise AssertionError("Tasks left that cannot be popped: {}".format(
-                api.get_queue().get_tasks(["queued", "running", "ghost"])))
+                api.get_task_queue().get_tasks(["queued", "running", "ghost"])))
         tasks.append(task)
         if len(tasks) > limit:
             raise AssertionError("More than {} tasks: the chain does not end".format(limit))
@@ -326,9 +326,9 @@ def process_or_fail(consumer=CONSUMER):
     try:
         run_leased(task)
     except Exception as exc:
-        api.get_queue().fail(task.task_uid, task.attempt, str(exc))
+        api.get_task_queue().fail(task.task_uid, task.attempt, str(exc))
     else:
-        api.get_queue().done(task.task_uid, task.attempt)
+        api.get_task_queue().done(task.task_uid, task.attempt)
     transaction.commit()
     return task
 

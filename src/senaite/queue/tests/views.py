@@ -105,6 +105,9 @@ class SenaiteDataView(BrowserView):
     - ``activate``: activate the inactive contacts among ``uids``; how many
     - ``queue_deactivate``: queue the deactivation of the contacts ``uids`` as one task of
       the client ``client_uid`` (``api.add_action_task``), as the caller; its task uid
+    - ``batches``: ``count`` new batches; their UIDs, and the URL of the batches folder
+    - ``batches_state``: of the batches ``uids``: how many are in each review state, who
+      closed them (user id -> count) and how many times each was closed at most
     - ``clients``: ``count`` clients with ``contacts`` contacts each; their UIDs (made once)
     - ``reindex_tasks``: queue ``count`` security re-index tasks of the clients
       ``client_uids``, in turn (``api.add_reindex_obj_security_task``), as the caller
@@ -287,6 +290,28 @@ class SenaiteDataView(BrowserView):
         client = self.get_client_by_uid(client_uid)
         task = api.add_action_task(uids, "deactivate", context=client)
         return {"task_uid": task.task_uid if task else None, "url": capi.get_url(client)}
+
+    def do_batches(self, count):
+        from bika.lims import api as capi
+        folder = capi.get_portal().batches
+        uids = [capi.get_uid(capi.create(folder, "Batch", title="Bulk {}".format(index)))
+                for index in range(count)]
+        return {"uids": uids, "url": capi.get_url(folder)}
+
+    def do_batches_state(self, uids):
+        from bika.lims import api as capi
+        states, closed_by, closes = {}, {}, 0
+        for uid in uids:
+            batch = capi.get_object_by_uid(uid)
+            state = capi.get_review_status(batch)
+            states[state] = states.get(state, 0) + 1
+            history = [entry for entry in capi.get_review_history(batch, rev=False)
+                       if entry.get("action") == "close"]
+            closes = max(closes, len(history))
+            for entry in history:
+                actor = entry.get("actor") or "?"
+                closed_by[actor] = closed_by.get(actor, 0) + 1
+        return {"states": states, "closed_by": closed_by, "closes": closes}
 
     def do_clients(self, count=10, contacts=3):
         from bika.lims import api as capi

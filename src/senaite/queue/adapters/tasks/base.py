@@ -45,7 +45,7 @@ def queue_rest(task, **changes):
     going_on = capi.get_request().get(protocol.GOING_ON_KEY)
     if isinstance(going_on, GoingOn) and going_on.keep(api.new_copy(task, **changes)):
         return None
-    wanted = task.to_dict()
+    wanted = dict(task)
     wanted.update(changes)
     for other in api.get_tasks_for(task.context_uid, name=task.name,
                                    status=["queued", "ghost"]):

@@ -1,45 +1,51 @@
 # -*- coding: utf-8 -*-
-"""A lab's SENAITE buildout with senaite.queue added as docs/installation.rst says.
+"""A lab's SENAITE buildout, to which senaite.queue is added as docs/installation.rst says.
 
-The lab's own buildout (``base.cfg``: a ZEO server and ``client1``, SENAITE 2.6 pinned) is
-what a SENAITE 2.x installation has before senaite.queue. Its pins leave out the ones that
-only senaite.queue needs. The ``ini`` blocks of docs/installation.rst that have a ``:name:``
-starting with ``lab-`` are then added as they are, with free ports and the reserved user's
-password filled in. Buildout runs from a virtualenv where pip installed the stack and
-senaite.queue from its wheel, and never downloads: it finds nothing but that wheel for
-senaite.queue, and no checkout is developed.
+The lab's own buildout (``buildout.cfg`` and its pins ``versions.cfg``: a ZEO server and
+``client1``, SENAITE 2.6) is what a SENAITE 2.x installation has before senaite.queue, run
+with zdaemon (``bin/<part> start``) as a lab runs it. Buildout runs from a virtualenv into
+which pip installed the stack, and never downloads. The docs' blocks named ``lab-*`` are then
+followed as they are written: the ``ini`` block is written to the file its caption names,
+and the command blocks are run line by line, a comment ``# wait until <URL> answers``
+waiting for that URL. They are taken with this lab's free ports, the reserved user's
+password, the version of the release files and the folder the lab keeps them in; pip runs
+offline, from the build's wheelhouse. No checkout is developed.
 """
 
 import base64
+import glob
 import json
 import os
 import re
-import signal
+import shlex
+import shutil
 import subprocess
-import time
 
 import requests
 from senaite.queue.tests.e2e.cluster import free_port
 from senaite.queue.tests.e2e.cluster import project_dir
-from senaite.queue.tests.e2e.cluster import start_clients
 from senaite.queue.tests.e2e.cluster import until
 from six.moves.configparser import RawConfigParser
 from six.moves.html_parser import HTMLParser
 from six.moves.urllib.parse import urljoin
+from six.moves.urllib.parse import urlsplit
 
 SITE_ID = "senaite"
 PARTS = ["zeoserver", "client1", "queue_server", "queue_consumer"]
-# The ports and the password docs/installation.rst shows
-DOC_PORTS = {"queue_server": "8090", "queue_consumer": "8089"}
+# What docs/installation.rst shows, and what the lab has instead
+DOC_PORTS = {"client1": "8080", "queue_server": "8090", "queue_consumer": "8089"}
 DOC_PASSWORD = "<the password of queue_consumer>"
-DOC_PIN = re.compile(r"^senaite\.queue = .*$", re.M)
-SNIPPET = re.compile(r"^\.\. code-block:: ini\n((?:   +:\w+:.*\n)*)\n((?:(?: {3,}.*)?\n)+)",
+DOC_VERSION = "<version>"
+DOC_DIST = "/srv/senaite/dist"
+WAIT = re.compile(r"^# wait until (\S+) answers$")
+SNIPPET = re.compile(r"^\.\. code-block:: \w+\n((?:   +:\w+:.*\n)*)\n((?:(?: {3,}.*)?\n)+)",
                      re.M)
+WHEEL = re.compile(r"^senaite\.queue-(.+)-py2-none-any\.whl$")
 
 BASE_CFG = """\
 # The lab's SENAITE 2.6 buildout, before senaite.queue
 [buildout]
-extends = lab-versions.cfg
+extends = versions.cfg
 versions = versions
 install-from-cache = true
 download-cache = ${{buildout:directory}}/downloads
@@ -82,7 +88,17 @@ initialization =
 http-address = 127.0.0.1:{client1}
 """
 
-# Prints the distributions senaite.queue brings on top of SENAITE and the buildout recipes
+# How this lab's buildout downloads its eggs, for the route without pip: from find-links,
+# and an index of its own that holds nothing (the test stays offline)
+DOWNLOADING_CFG = """\
+[buildout]
+extends = {config}
+install-from-cache = false
+index = file://{index}
+"""
+
+# What senaite.queue brings on top of the distributions of the lab's buildout (its eggs and
+# recipes)
 EXTRAS_SCRIPT = """
 import json, pkg_resources
 def closure(names):
@@ -98,41 +114,70 @@ base = ["Plone", "plone.app.upgrade", "senaite.lims", "zc.buildout", "zc.recipe.
         "plone.recipe.zope2instance", "plone.recipe.zeoserver", "setuptools"]
 print(json.dumps(sorted(closure(base + ["senaite.queue"]) - closure(base))))
 """
+# The distributions the virtualenv has
+INSTALLED_SCRIPT = """
+import json, pkg_resources
+print(json.dumps(sorted(dist.key for dist in pkg_resources.working_set)))
+"""
 
 
 def doc_snippets(path):
-    """The ``ini`` blocks of an rst file that have a ``:name:``: name -> text."""
+    """The code blocks of an rst file that have a ``:name:``: name -> (caption, text)."""
     with open(path) as rst:
         text = rst.read()
     snippets = {}
     for options, body in SNIPPET.findall(text):
         name = re.search(r":name: *(\S+)", options)
+        caption = re.search(r":caption: *(\S+)", options)
         if name:
             lines = body.rstrip("\n").split("\n")
             indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
-            snippets[name.group(1)] = "\n".join(line[indent:] for line in lines) + "\n"
+            snippets[name.group(1)] = (caption.group(1) if caption else None,
+                                       "\n".join(line[indent:] for line in lines) + "\n")
     return snippets
 
 
-class Lab(object):
-    """Builds the lab's buildout in ``workdir``, starts and stops its processes."""
+def pin_name(line):
+    """The normalized name a line of ``[versions]`` pins, or None."""
+    if "=" not in line or line.startswith(("#", "[")):
+        return None
+    return line.split("=")[0].strip().lower().replace("_", "-")
 
-    def __init__(self, workdir, venv):
+
+class Lab(object):
+    """Builds the lab's buildout in ``workdir``, runs the docs' commands, starts and stops
+    its processes."""
+
+    def __init__(self, workdir, venv, dist, wheelhouse):
         self.root = project_dir()
         self.workdir = workdir
         self.venv = os.path.abspath(venv)
+        self.wheelhouse = os.path.abspath(wheelhouse)
         self.admin_password = secret()
         self.consumer_password = secret()
         self.ports = dict((part, free_port()) for part in PARTS)
-        self.processes = {}
-        # the distributions senaite.queue needs beyond SENAITE: see build()
-        self.extras = set()
+        # the release files, in the folder of the lab that the docs call /srv/senaite/dist
+        self.dist = os.path.join(workdir, "srv-senaite-dist")
+        os.makedirs(self.dist)
+        for path in glob.glob(os.path.join(os.path.abspath(dist), "senaite.queue-*")):
+            shutil.copy(path, self.dist)
+        wheels = [WHEEL.match(name) for name in os.listdir(self.dist)]
+        self.version = [match.group(1) for match in wheels if match][0]
 
-    # -- build --------------------------------------------------------------
+    # -- the lab before senaite.queue ------------------------------------------
 
     def venv_python(self, code):
         output = subprocess.check_output([os.path.join(self.venv, "bin", "python"), "-c", code])
         return json.loads(output.decode("utf-8").strip().splitlines()[-1])
+
+    def pip(self, *args):
+        """The virtualenv's pip, offline; its output."""
+        return self.check_output([os.path.join(self.venv, "bin", "pip"),
+                                  "--disable-pip-version-check"] + list(args))
+
+    def uninstall_queue(self):
+        """The virtualenv as it is before senaite.queue (a run before may have left it)."""
+        self.pip("uninstall", "-y", "senaite.queue", "cryptography")
 
     def installed_queue(self):
         """Version and location of the senaite.queue the virtualenv has."""
@@ -140,103 +185,105 @@ class Lab(object):
             "import json, pkg_resources; d = pkg_resources.get_distribution('senaite.queue');"
             "print(json.dumps([d.version, d.location]))")
 
+    def extras(self):
+        """The distributions senaite.queue needs beyond the lab's buildout."""
+        return set(self.venv_python(EXTRAS_SCRIPT))
+
     def lab_versions(self):
-        """The project's pins without those only senaite.queue needs, and their names."""
-        extras = set(self.venv_python(EXTRAS_SCRIPT))
+        """The project's pins of the distributions the lab's virtualenv has, before
+        senaite.queue: it has none of those only senaite.queue needs."""
+        used = set(self.venv_python(INSTALLED_SCRIPT))
         kept = []
         with open(os.path.join(self.root, "versions.cfg")) as versions:
             for line in versions:
-                name = line.split("=")[0].strip().lower().replace("_", "-")
-                if "=" in line and not line.startswith("#") and name in extras:
-                    continue
-                kept.append(line)
-        return "".join(kept), extras
+                name = pin_name(line)
+                if name is None or name in used:
+                    kept.append(line)
+        return "".join(kept)
 
-    def queue_config(self, snippets, version):
-        """The docs' snippets, with this lab's ports, password and version of the wheel."""
-        text = snippets.replace(DOC_PASSWORD, self.consumer_password)
-        text = DOC_PIN.sub("senaite.queue = {}".format(version), text)
-        for part, port in DOC_PORTS.items():
-            text = text.replace(":{}".format(port), ":{}".format(self.ports[part]))
-        return text
-
-    def build(self, docs):
+    def build_before(self):
         """Writes the lab's buildout and runs it."""
-        snippets = doc_snippets(docs)
-        names = sorted(name for name in snippets if name.startswith("lab-"))
-        if not names:
-            raise AssertionError("No `lab-` ini snippets in {}".format(docs))
-        versions, self.extras = self.lab_versions()
-        version = self.installed_queue()[0]
-        files = {"lab-versions.cfg": versions,
-                 "base.cfg": BASE_CFG.format(admin_password=self.admin_password, **self.ports)}
-        for name in names:
-            files[name + ".cfg"] = self.queue_config(snippets[name], version)
-        files["buildout.cfg"] = "[buildout]\nextends =\n{}\n".format(
-            "\n".join("    {}.cfg".format(name) for name in ["base"] + names))
+        files = {"versions.cfg": self.lab_versions(),
+                 "buildout.cfg": BASE_CFG.format(admin_password=self.admin_password,
+                                                 **self.ports)}
         for name, text in files.items():
             with open(os.path.join(self.workdir, name), "w") as config:
                 config.write(text)
         os.makedirs(os.path.join(self.workdir, "downloads"))
-        with open(self.log_path("buildout"), "a") as log:
-            failed = subprocess.call([os.path.join(self.venv, "bin", "buildout"), "-c",
-                                      "buildout.cfg"], cwd=self.workdir, stdout=log, stderr=log)
-        if failed:
-            raise AssertionError("buildout failed:\n{}".format(self.tail("buildout")))
+        self.command("bin/buildout -c buildout.cfg")
 
-    def docs_pins(self):
-        """The names the docs' snippets pin."""
-        names = set()
-        for name in os.listdir(self.workdir):
-            if name.startswith("lab-") and name != "lab-versions.cfg":
-                parser = RawConfigParser()
-                parser.read(os.path.join(self.workdir, name))
-                if parser.has_section("versions"):
-                    names.update(parser.options("versions"))
-        return names
+    def start_before(self):
+        """The lab runs: its ZEO server and ``client1``, started by zdaemon."""
+        self.command("bin/zeoserver start")
+        self.command("bin/client1 start")
+        self.wait_http(self.url("client1"))
 
-    def generated_files(self):
-        """The scripts and Zope configurations buildout wrote."""
-        paths = [os.path.join(self.workdir, "bin", name)
-                 for name in os.listdir(os.path.join(self.workdir, "bin"))]
-        paths += [os.path.join(self.workdir, "parts", part, "etc", "zope.conf")
-                  for part in PARTS[1:]]
-        return paths
+    # -- the docs --------------------------------------------------------------
+
+    def from_docs(self, text):
+        """The docs' text with this lab's password, version, folder and ports."""
+        text = text.replace(DOC_PASSWORD, self.consumer_password)
+        text = text.replace(DOC_VERSION, self.version).replace(DOC_DIST, self.dist)
+        for part, port in DOC_PORTS.items():
+            text = text.replace(":{}".format(port), ":{}".format(self.ports[part]))
+        return text
+
+    def write_snippet(self, snippet):
+        """Writes an ``ini`` block of the docs to the file its caption names; its name."""
+        caption, text = snippet
+        if not caption:
+            raise AssertionError("The docs' file has no caption (its file name)")
+        with open(os.path.join(self.workdir, caption), "w") as config:
+            config.write(self.from_docs(text))
+        return caption
+
+    def run_commands(self, snippet):
+        """Runs the lines of a command block of the docs, in order."""
+        for line in self.from_docs(snippet[1]).splitlines():
+            line = line.strip()
+            wait = WAIT.match(line)
+            if wait:
+                self.wait_http(wait.group(1))
+            elif line and not line.startswith("#"):
+                self.command(line)
+
+    def command(self, line):
+        """Runs a command line as a lab does in its buildout folder, whose ``bin/`` is also
+        its virtualenv's (``bin/pip``, ``bin/buildout``); pip runs offline."""
+        argv = shlex.split(line)
+        if not os.path.exists(os.path.join(self.workdir, argv[0])):
+            argv[0] = os.path.join(self.venv, argv[0])
+        if os.path.basename(argv[0]) == "pip":
+            argv[1:1] = ["--disable-pip-version-check"]
+            if argv[2] == "install":
+                argv[3:3] = ["--no-index", "--find-links", self.wheelhouse]
+        return self.check_output(argv)
+
+    def check_output(self, argv):
+        """Runs a command in the lab's folder; its output. Fails with the output if it
+        fails."""
+        process = subprocess.Popen(argv, cwd=self.workdir, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        output = process.communicate()[0].decode("utf-8")
+        with open(self.log_path("commands"), "a") as log:
+            log.write("$ {}\n{}".format(" ".join(argv), output))
+        if process.returncode:
+            raise AssertionError("{} failed ({}):\n{}".format(
+                " ".join(argv), process.returncode, output[-3000:]))
+        return output
 
     # -- processes ----------------------------------------------------------
 
     def log_path(self, name):
         return os.path.join(self.workdir, "{}.out".format(name))
 
-    def start(self, part):
-        command = [os.path.join(self.workdir, "bin", part),
-                   "fg" if part == "zeoserver" else "console"]
-        with open(self.log_path(part), "a") as log:
-            self.processes[part] = subprocess.Popen(
-                command, cwd=self.workdir, stdout=log, stderr=log, preexec_fn=os.setsid)
-
-    def start_all(self):
-        """Start the ZEO server and the clients, client1 first (see ``start_clients``); return
-        once every client answers."""
-        self.start("zeoserver")
-        start_clients(self.workdir, PARTS[1:], self.start, self.wait_http)
-
     def stop_all(self):
-        """Stops every process it started, the ZEO server last; kills what does not stop."""
+        """Stops every process the lab runs, the ZEO server last."""
         for part in reversed(PARTS):
-            process = self.processes.pop(part, None)
-            if process is None or process.poll() is not None:
-                continue
-            for signum in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(process.pid, signum)
-                except OSError:
-                    pass
-                deadline = time.time() + 60
-                while process.poll() is None and time.time() < deadline:
-                    time.sleep(0.2)
-                if process.poll() is not None:
-                    break
+            script = os.path.join(self.workdir, "bin", part)
+            if os.path.exists(script):
+                subprocess.call([script, "stop"], cwd=self.workdir,
+                                stdout=open(os.devnull, "w"), stderr=subprocess.STDOUT)
 
     def run(self, script, *args):
         """Runs a script with ``bin/client1 run``; its output, also when it fails."""
@@ -248,25 +295,46 @@ class Lab(object):
     def url(self, part, path=""):
         return "http://localhost:{}/{}".format(self.ports[part], path)
 
-    def wait_http(self, part, seconds=300):
-        """Until the part answers HTTP at all (any status); fails at once if it exits."""
-        process = self.processes[part]
+    def wait_http(self, url, seconds=300):
+        """Until ``url`` answers HTTP at all (any status)."""
+        part = [name for name, port in self.ports.items()
+                if urlsplit(url).port == port][0]
         try:
-            until(lambda: process.poll() is not None or answers(self.url(part)), bool,
-                  seconds, message="{} does not answer".format(part))
+            until(lambda: answers(url), bool, seconds,
+                  message="{} does not answer".format(part))
         except AssertionError as error:
-            raise AssertionError("{}; its output ends with:\n{}".format(error, self.tail(part)))
-        if process.poll() is not None:
-            raise AssertionError("{} exited; its output ends with:\n{}".format(
-                part, self.tail(part)))
+            raise AssertionError("{}; its log ends with:\n{}".format(error, self.tail(part)))
 
-    def tail(self, name, size=3000):
-        """The end of a process's output, for failure messages."""
+    def tail(self, part, size=3000):
+        """The end of the event log of a process, for failure messages."""
         try:
-            with open(self.log_path(name)) as log:
+            with open(os.path.join(self.workdir, "var", "log", "{}.log".format(part))) as log:
                 return log.read()[-size:]
         except IOError:
             return ""
+
+    def generated_files(self):
+        """The scripts and Zope configurations buildout wrote."""
+        paths = [os.path.join(self.workdir, "bin", name)
+                 for name in os.listdir(os.path.join(self.workdir, "bin"))]
+        paths += [os.path.join(self.workdir, "parts", part, "etc", "zope.conf")
+                  for part in PARTS[1:]]
+        return paths
+
+    def docs_pins(self, config):
+        """The names a buildout file of the docs pins."""
+        parser = RawConfigParser()
+        parser.read(os.path.join(self.workdir, config))
+        return set(parser.options("versions")) if parser.has_section("versions") else set()
+
+    def downloading_config(self, config):
+        """A buildout file that runs ``config`` as a lab that downloads its eggs does; its
+        name."""
+        index = os.path.join(self.workdir, "no-index")
+        os.makedirs(index)
+        with open(os.path.join(self.workdir, "downloading.cfg"), "w") as downloading:
+            downloading.write(DOWNLOADING_CFG.format(config=config, index=index))
+        return "downloading.cfg"
 
 
 def secret():

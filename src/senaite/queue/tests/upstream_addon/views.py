@@ -27,7 +27,7 @@ class LabelView(BrowserView):
 
 
 class LabelsView(BrowserView):
-    """What the add-on did, as JSON: object uid -> [label, times, chunk size]."""
+    """What the add-on did, as JSON: object uid -> [label, times, chunk size, user]."""
 
     def __call__(self):
         self.request.response.setHeader("Content-Type", "application/json")
