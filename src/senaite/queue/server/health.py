@@ -10,7 +10,8 @@ import time
 
 from senaite.queue import api
 
-# Five clock periods of the 60 s the installation docs give the consumers
+# A consumer's worker watches the queue and asks within seconds of seeing a task; five
+# minutes leave room for a restart of the consumers, or a clock-server's missed ticks
 SILENT_SECONDS = 300
 
 

@@ -10,6 +10,7 @@ from senaite.queue.consumer.worker import Config
 from senaite.queue.consumer.worker import ensure_worker
 from senaite.queue.consumer.worker import stop_worker
 from senaite.queue.server.health import SILENT_SECONDS
+from senaite.queue.setuphandlers import uninstall_queue
 from senaite.queue.tests.base import QueueHTTPTestCase
 from senaite.queue.tests.support import CONSUMER
 
@@ -61,6 +62,11 @@ class TestServerHealth(HealthTestCase):
         self.queue.pop(CONSUMER + "1")
         transaction.commit()
         self.assertHealthy("server")
+
+    def test_no_queue(self):
+        uninstall_queue(self.portal)
+        transaction.commit()
+        self.assertUnhealthy("server", "senaite.queue is not installed in this site")
 
     def test_queue_disabled(self):
         ploneapi.portal.set_registry_record("senaite.queue.default", 0)
