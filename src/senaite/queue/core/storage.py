@@ -30,11 +30,11 @@ from BTrees.OOBTree import OOBTree
 from BTrees.OOBTree import OOTreeSet
 from persistent import Persistent
 
+from senaite.queue.core import metrics
 from senaite.queue.core.errors import InvalidArgumentError
 from senaite.queue.core.errors import StaleAckError
 from senaite.queue.core.errors import TaskNotFoundError
 from senaite.queue.core.errors import TaskStatusError
-from senaite.queue.core import metrics
 from senaite.queue.core.task import DEFAULT_RETRIES
 from senaite.queue.core.task import FAILED
 from senaite.queue.core.task import GHOST
