@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 """What a lab's Prometheus and load balancer see of a real cluster: the metrics of the
-queue server before and after work (done, failed, a lost conflict), parsed with
-prometheus_client's own parser, and the health of the server and consumers, also while the
-database is down.
+queue server before and after work (done, failed, a lost conflict) and across its restart,
+parsed with prometheus_client's own parser, and the health of the server and consumers, also
+while the database is down.
 
 The scenarios run in order on one cluster.
 """
@@ -116,3 +116,15 @@ def test_d_health_while_the_database_is_down(cluster):
         cluster.wait_port(database)
     for part in ["queue_server"] + cluster.consumers:
         until(lambda: health(cluster, part), lambda answer: answer[0] == 200, 120)
+
+
+def test_e_counters_survive_a_restart_of_the_queue_server(cluster):
+    kinds = ("_total", "_count", "_sum", "_bucket")
+    before = dict((key, number) for key, number in scrape(cluster).items()
+                  if key[0].endswith(kinds))
+    assert value(before, "senaite_queue_tasks_done_total", task="queue_test_record") >= 20
+    cluster.stop("queue_server")
+    cluster.start("queue_server")
+    cluster.wait_http("queue_server")
+    after = scrape(cluster)
+    assert dict((key, after.get(key)) for key in before) == before
