@@ -57,6 +57,7 @@ setup(
         "z3c.form",
         "collective.monkeypatcher",
         "cryptography",
+        "prometheus-client",
         "requests",
         "six",
     ],

@@ -4,8 +4,8 @@
 Views, workflow-action adapters, guards, listings, viewlets, subscribers and task adapters
 reach the site's queue through these names only. One module per domain:
 
-- ``status``: the site's queue (1.x's utility, and the engine), the Queue Server and the
-  queue's status
+- ``status``: the site's queue (1.x's utility, and the engine), the Queue Server, the
+  queue's status and its database
 - ``lookups``: reading tasks; whether the queue works on objects; a consumer's request
 - ``tasks``: whether work may be queued, building and queueing tasks
 - ``management``: requeue and delete, and the dispatch transitions of 1.x's utility
@@ -39,6 +39,7 @@ from senaite.queue.api.secret import rotate_secret
 from senaite.queue.api.status import DISABLED
 from senaite.queue.api.status import READY
 from senaite.queue.api.status import RESUMING
+from senaite.queue.api.status import database_problem
 from senaite.queue.api.status import get_queue
 from senaite.queue.api.status import get_queue_status
 from senaite.queue.api.status import get_server_url
@@ -76,6 +77,7 @@ __all__ = (
     "READY", "RESUMING", "DISABLED", "is_installed", "get_queue", "get_server_url",
     "get_site_url", "get_task_queue", "is_queue_server", "server_answers", "server_silent_since",
     "get_queue_status", "is_queue_enabled", "is_queue_ready", "is_site_user",
+    "database_problem",
     # lookups
     "get_task", "get_tasks", "get_tasks_for", "get_uids", "search", "get_statistics",
     "is_queued", "QueuedLookup", "get_queued_lookup", "get_running_task", "is_consumer_run",

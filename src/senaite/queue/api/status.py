@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 """Is the queue there, and may work be queued: the site's queue, the Queue Server, the
-queue's status."""
+queue's status, the database it is stored in."""
 
 from bika.lims import api as capi
 from senaite.queue import settings
@@ -8,6 +8,8 @@ from senaite.queue.client import health
 from senaite.queue.interfaces import IQueueUtility
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.interfaces import ITaskQueue
+from ZEO.Exceptions import ClientDisconnected
+from ZODB.POSException import POSError
 from zope.component import queryUtility
 
 READY = "ready"
@@ -107,3 +109,20 @@ def is_queue_ready(name_or_action=None):
 def is_site_user(user_id):
     """Whether the site's user folder knows the user: tasks can run as it."""
     return bool(user_id) and capi.get_portal().acl_users.getUserById(user_id) is not None
+
+
+def database_problem():
+    """Why the site's database cannot be read now (its ZEO server is not connected, or a
+    read of the queue fails), or None when it can."""
+    queue = get_task_queue()
+    if queue is None:
+        return "senaite.queue is not installed in this site"
+    connection = queue._p_jar
+    is_connected = getattr(connection.db().storage, "is_connected", None)
+    if is_connected is not None and not is_connected():
+        return "The database server is not connected"
+    try:
+        len(queue)
+    except (ClientDisconnected, POSError) as exc:
+        return "The database cannot be read: {}: {}".format(type(exc).__name__, exc)
+    return None

@@ -30,6 +30,7 @@ from BTrees.OOBTree import OOBTree
 from BTrees.OOBTree import OOTreeSet
 from persistent import Persistent
 
+from senaite.queue.core import metrics
 from senaite.queue.core.errors import InvalidArgumentError
 from senaite.queue.core.errors import StaleAckError
 from senaite.queue.core.errors import TaskNotFoundError
@@ -199,10 +200,14 @@ class TaskQueue(Persistent):
     * ``_done_minutes``: minute (epoch // 60) -> tasks done, last hour only
     * ``_trash``: uids of removed tasks whose records and object-index
       entries are still there (status None), until ``compact``
+    * ``_metrics``: outcomes and durations by task name (``core.metrics``);
+      None in a queue stored before it existed, until ``ensure_metrics``
 
     ``_records``, ``_queued`` and ``_objects`` also hold sentinels (see
     ``_HEAD_QUEUED``).
     """
+
+    _metrics = None
 
     def __init__(self):
         self._records = OOBTree()
@@ -223,6 +228,15 @@ class TaskQueue(Persistent):
         self._queued[_TAIL_QUEUED] = None
         self._objects.add(_HEAD_OBJECT)
         self._secret = generate_key()
+        self._metrics = metrics.TaskMetrics()
+
+    def ensure_metrics(self):
+        """Give a queue stored before ``_metrics`` existed its metrics; whether it
+        had none."""
+        if self._metrics is not None:
+            return False
+        self._metrics = metrics.TaskMetrics()
+        return True
 
     # -- secret -----------------------------------------------------------
 
@@ -334,6 +348,8 @@ class TaskQueue(Persistent):
         return self._done(self._leased(task_uid, attempt), _now(now))
 
     def _done(self, record, now):
+        self._lease_ended(record, now)
+        self._count(metrics.DONE, record)
         self._remove(record, finished=now)
         self._n_done.change(1)
         minute = int(now // 60)
@@ -388,8 +404,11 @@ class TaskQueue(Persistent):
         message = six.ensure_str(error_message or "ConflictError")
         conflicts = data.get("conflicts", 0) + 1
         since = data.get("conflict_since") or now
+        self._lease_ended(record, now)
+        self._count(metrics.CONFLICTS, record)
         self._unindex_status(record)
         if now - since >= deadline:
+            self._count(metrics.FAILED, record)
             record.update(status=FAILED, conflicts=conflicts,
                           conflict_since=since, error_message=GAVE_UP_MESSAGE
                           .format(conflicts, int(now - since), message))
@@ -541,6 +560,11 @@ class TaskQueue(Persistent):
         return dict((uid, {"expires": lease[0], "consumer_id": lease[1],
                            "attempt": lease[2]})
                     for uid, lease in self._running.items())
+
+    def metrics(self):
+        """The queue's ``TaskMetrics`` (see ``core.metrics``), or None before
+        ``ensure_metrics`` ran on a queue stored without them."""
+        return self._metrics
 
     def statistics(self, now=None):
         """Counts plus what a status page needs: oldest queued task's
@@ -694,6 +718,8 @@ class TaskQueue(Persistent):
     def _start(self, record, consumer_id, now):
         self._unindex_status(record)
         data = record.data
+        if data["attempt"] == 0 and self._metrics is not None:
+            self._metrics.observe(metrics.WAIT, data["name"], now - data["created"])
         attempt = data["attempt"] + 1
         record.update(status=RUNNING, attempt=attempt, started=now,
                       consumer_id=consumer_id)
@@ -722,10 +748,12 @@ class TaskQueue(Persistent):
         return self._give_up(record, TIMEOUT_MESSAGE, now)
 
     def _fail(self, record, error_message, now):
+        self._lease_ended(record, now)
         self._unindex_status(record)
         data = record.data
         # A real error ends a run of conflicts
         record.update(conflicts=0, conflict_since=None)
+        self._count(metrics.RETRIED if data["retries"] > 0 else metrics.FAILED, record)
         if data["retries"] > 0:
             record.update(status=QUEUED, error_message=error_message,
                           retries=data["retries"] - 1, created=now,
@@ -737,3 +765,13 @@ class TaskQueue(Persistent):
             self._failed.add(data["task_uid"])
             self._n_failed.change(1)
         return record.task()
+
+    def _count(self, counter, record):
+        if self._metrics is not None:
+            self._metrics.count(counter, record.data["name"])
+
+    def _lease_ended(self, record, now):
+        """Observe the run time of the record's current attempt."""
+        if self._metrics is not None:
+            data = record.data
+            self._metrics.observe(metrics.RUN, data["name"], now - data["started"])

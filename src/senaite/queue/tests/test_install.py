@@ -20,6 +20,7 @@ from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.interfaces import ITaskQueue
 from senaite.queue.pasplugin import QueueAuthPlugin
 from senaite.queue.permissions import ManageQueue
+from senaite.queue.permissions import ViewMetrics
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.support import RouteTestCase
 from senaite.queue.tests.test_upgrade import granted
@@ -99,6 +100,8 @@ class TestInstall(InstallMixin, unittest.TestCase):
         self.assertEqual(configlet.getPermissions(), ("senaite.core: Manage Bika", ))
         self.assertEqual(granted(self.portal, ManageQueue),
                          (["LabManager", "Manager", "Site Administrator"], False))
+        self.assertEqual(granted(self.portal, ViewMetrics),
+                         (["Manager", "Site Administrator"], False))
         return queue
 
     def assertNothingLeft(self):
@@ -120,6 +123,8 @@ class TestInstall(InstallMixin, unittest.TestCase):
         # the permission is back to its default, Manager only, set on the Zope root
         self.assertEqual(granted(self.portal, ManageQueue), (["Manager"], True))
         self.assertNotIn("_senaite_queue__Manage_queue_Permission", self.portal.__dict__)
+        self.assertEqual(granted(self.portal, ViewMetrics), (["Manager"], True))
+        self.assertNotIn("_senaite_queue__View_metrics_Permission", self.portal.__dict__)
 
     def test_installed(self):
         queue = self.assertInstalled()

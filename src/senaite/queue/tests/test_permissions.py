@@ -4,7 +4,8 @@ Queue Monitor and the Queue Settings through the published pages.
 
 SENAITE gives "senaite.core: Manage Bika" to lab clerks, lab managers and managers; analysts,
 client contacts and site administrators do not have it. senaite.queue gives "senaite.queue:
-Manage queue" to lab managers, site administrators and managers, not to lab clerks.
+Manage queue" to lab managers, site administrators and managers, not to lab clerks, and
+"senaite.queue: View metrics" to site administrators and managers only.
 """
 
 import json
@@ -34,6 +35,7 @@ USERS = (ANONYMOUS, "clientcontact", "analyst", "labclerk", "labmanager", "sitea
          "manager")
 MANAGE_BIKA = ("labclerk", "labmanager", "manager")
 MANAGE_QUEUE = ("labmanager", "siteadmin", "manager")
+VIEW_METRICS = ("siteadmin", "manager")
 LIMITED_STATUS = {"success", "server", "url", "zeo"}
 
 
@@ -196,6 +198,17 @@ class TestPages(PermissionTestCase):
             if user in MANAGE_BIKA:
                 browser.open(url)
                 self.assertIn("Queue Monitor", browser.contents)
+                continue
+            with self.assertRaises(Unauthorized, msg=user):
+                browser.open(url)
+
+    def test_metrics_need_view_metrics(self):
+        for user in USERS:
+            browser = self.browser(user)
+            url = "{}/queue_metrics".format(self.site_url)
+            if user in VIEW_METRICS:
+                browser.open(url)
+                self.assertIn("senaite_queue_tasks", browser.contents)
                 continue
             with self.assertRaises(Unauthorized, msg=user):
                 browser.open(url)

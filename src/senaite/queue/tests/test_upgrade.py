@@ -22,6 +22,7 @@ from senaite.queue.interfaces import IQueued
 from senaite.queue.interfaces import ITaskQueue
 from senaite.queue.pasplugin import QueueAuthPlugin
 from senaite.queue.permissions import ManageQueue
+from senaite.queue.permissions import ViewMetrics
 from senaite.queue.setuphandlers import uninstall_pas_plugin
 from senaite.queue.setuphandlers import uninstall_queue
 from senaite.queue.testing import SENAITE_QUEUE_LAB_TESTING
@@ -66,11 +67,12 @@ class TestUpgradeFrom1x(unittest.TestCase):
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
         self.assertEqual([step["dest"] for step in steps],
-                         [("20000", ), ("20001", ), ("20002", ), ("20003", )])
+                         [("20000", ), ("20001", ), ("20002", ), ("20003", ),
+                          ("20004", )])
 
     def test_upgrade(self):
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20003", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
         registry = ploneapi.portal.get_tool("portal_registry")
         self.assertNotIn("senaite.queue.auth_key", registry.records)
         self.assertNotIn(PAS_PLUGIN_ID, self.root_acl.objectIds())
@@ -108,12 +110,12 @@ class TestUpgradeManageQueue(unittest.TestCase):
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
         self.assertEqual([step["dest"] for step in steps],
-                         [("20001", ), ("20002", ), ("20003", )])
+                         [("20001", ), ("20002", ), ("20003", ), ("20004", )])
 
     def test_upgrade(self):
         self.assertEqual(granted(self.portal, ManageQueue), (["Manager"], True))
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20003", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
         self.assertEqual(granted(self.portal, ManageQueue),
                          (["LabManager", "Manager", "Site Administrator"], False))
 
@@ -200,14 +202,14 @@ class TestUpgradeFrom101(unittest.TestCase):
     def upgrade_from_the_upgrades_tab(self):
         """What the Upgrades tab of portal_setup posts: every step listed, run."""
         steps = [step["id"] for step in self.setup.listUpgrades(PROFILE)]
-        self.assertEqual(len(steps), 4)
+        self.assertEqual(len(steps), 5)
         self.request.form.update(profile_id=PROFILE, upgrades=steps)
         self.setup.manage_doUpgrades(self.request)
         transaction.commit()
 
     def test_nothing_is_left(self):
         self.upgrade_from_the_upgrades_tab()
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20003", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
         self.assertEqual(self.setup.listUpgrades(PROFILE), [])
         registry = ploneapi.portal.get_tool("portal_registry")
         self.assertNotIn("senaite.queue.auth_key", registry.records)
@@ -265,9 +267,35 @@ class TestUpgradeSampleThresholds(unittest.TestCase):
             del registry.records["senaite.queue.{}".format(name)]
         ploneapi.portal.set_registry_record("senaite.queue.max_consumers", 7)
         self.assertEqual([step["dest"] for step in self.setup.listUpgrades(PROFILE)],
-                         [("20003", )])
+                         [("20003", ), ("20004", )])
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20003", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
         self.assertEqual(registry["senaite.queue.sample_actions_threshold"], 10)
         self.assertEqual(registry["senaite.queue.sample_create_threshold"], 10)
         self.assertEqual(registry["senaite.queue.max_consumers"], 7)
+
+
+class TestUpgradeMetrics(unittest.TestCase):
+    """A site of profile version 20003 gets the permission to view metrics, and its queue
+    starts counting."""
+
+    layer = SENAITE_QUEUE_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        self.setup = ploneapi.portal.get_tool("portal_setup")
+        # As the site had it: no grant, and a queue stored before its metrics existed
+        self.portal.manage_permission(ViewMetrics, roles=[], acquire=1)
+        del api.get_task_queue()._metrics
+        self.setup.setLastVersionForProfile(PROFILE, "20003")
+
+    def test_upgrade(self):
+        self.assertIsNone(api.get_task_queue().metrics())
+        self.assertEqual([step["dest"] for step in self.setup.listUpgrades(PROFILE)],
+                         [("20004", )])
+        self.setup.upgradeProfile(PROFILE)
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
+        self.assertEqual(granted(self.portal, ViewMetrics),
+                         (["Manager", "Site Administrator"], False))
+        self.assertEqual(api.get_task_queue().metrics().counters()["done"], {})

@@ -282,7 +282,7 @@ class Cluster(object):
                 time.sleep(0.2)
         raise RuntimeError("{} does not listen on {}".format(part, self.ports[part]))
 
-    def wait_http(self, part, seconds=120):
+    def wait_http(self, part, seconds=600):
         """Until ``part`` answers its site's JSON API; fails at once when it exits."""
         deadline = time.time() + seconds
         url = "{}/{}/version".format(self.site_url(part), API)
