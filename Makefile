@@ -96,6 +96,7 @@ $(VENV)/.installed: $(CONSTRAINTS) setup.py $(WHEELS)/.pyphen $(WHEELHOUSE)/.fet
 	  plone.recipe.zeoserver Sphinx sphinx-rtd-theme i18ndude RelStorage psycopg2-binary \
 	  -e ".[test]"
 	$(VENV)/bin/pip check
+	$(VENV)/bin/python scripts/compile-translations $(VENV)/lib src
 	touch $@
 
 # The storage the buildout was last run for (zeo before there was a choice). Another one
@@ -185,6 +186,7 @@ $(RELEASE_VENV)/.installed: $(CONSTRAINTS) $(WHEELS)/.pyphen $(WHEELHOUSE)/.fetc
 	$(RELEASE_VENV)/bin/pip install -q --disable-pip-version-check -c $(CONSTRAINTS) $(OFFLINE) \
 	  zc.buildout zc.recipe.egg plone.recipe.zope2instance plone.recipe.zeoserver \
 	  Plone plone.app.upgrade senaite.lims
+	$(RELEASE_VENV)/bin/python scripts/compile-translations $(RELEASE_VENV)/lib
 	touch $@
 
 # Installs the release files of `make dist` into a SENAITE buildout (not develop) as

@@ -35,7 +35,11 @@ def value(samples, name, **labels):
 def health(cluster, part):
     """(HTTP status, JSON answer) of a part's health check, asked anonymously."""
     response = cluster.http.get("{}/queue_health".format(cluster.site_url(part)), timeout=30)
-    return response.status_code, response.json()
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        # Zope's own error page: the request failed before the health check ran
+        return response.status_code, response.text[:500]
 
 
 def test_a_scrape_before_and_after_a_drain(cluster):
@@ -109,8 +113,13 @@ def test_d_health_while_the_database_is_down(cluster):
         for part in ["queue_server"] + cluster.consumers:
             status, data = until(lambda: health(cluster, part), lambda answer: answer[0] != 200,
                                  60)
-            assert status == 503, (part, data)
-            assert data["reason"].startswith("The database"), (part, data)
+            if cluster.storage == "zeo":
+                assert status == 503, (part, data)
+                assert data["reason"].startswith("The database"), (part, data)
+            else:
+                # RelStorage cannot begin the request's transaction: Zope answers it with
+                # its error page before the health check runs (docs/operations.rst)
+                assert status >= 500, (part, data)
     finally:
         cluster.start(database)
         cluster.wait_port(database)
