@@ -297,11 +297,32 @@ def get_hot(uid, portal=None):
     return tree[uid]
 
 
+def hold_try(gate):
+    """Announce this try at the gate (``<gate>.held.<n>``, n counting the tries from 0) and
+    wait until the test lets it go (``<gate>.go.<n>``), at most ``GATE_SECONDS``."""
+    folder, name = os.path.split(gate)
+    number = len([item for item in os.listdir(folder) if item.startswith(name + ".held.")])
+    open("{}.held.{}".format(gate, number), "w").close()
+    deadline = time.time() + GATE_SECONDS
+    while not os.path.exists("{}.go.{}".format(gate, number)) and time.time() < deadline:
+        time.sleep(0.05)
+
+
 class HotAdapter(ChunkAdapter):
     """Writes each object's record, as users' edits of the same objects do; counts every
-    write in ``effects``, so a write committed twice shows."""
+    write in ``effects``, so a write committed twice shows.
+
+    With a ``gate``, each try to write the object ``hot`` waits at it (``hold_try``) once its
+    transaction has begun: a user's edit of that object committed meanwhile makes the try
+    lose a conflict, whatever the machine's speed."""
+
+    def process(self, task):
+        self.task = task
+        super(HotAdapter, self).process(task)
 
     def write(self, uid):
+        if self.task.get("gate") and uid == self.task.get("hot"):
+            hold_try(self.task["gate"])
         effects = get_effects()
         effects[uid] = effects.get(uid, 0) + 1
         record = get_hot(uid)
