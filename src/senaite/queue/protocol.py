@@ -35,6 +35,7 @@ DONE = "queue_server/done"
 FAIL = "queue_server/fail"
 CONFLICT = "queue_server/conflict"
 TIMEOUT = "queue_server/timeout"
+REPORT = "queue_server/report"
 REQUEUE = "queue_server/requeue"
 REQUEUE_TASK = "queue_server/requeue/<string:task_uid>"
 DELETE = "queue_server/delete"
@@ -46,13 +47,10 @@ CONSUME = "queue_consumer/consume"
 PROCESS = "queue_consumer/process"
 PROCESS_TASK = "queue_consumer/process/<string:task_uid>"
 
-# Where a consumer reports how a task's attempt ended
-OUTCOME_ROUTES = {
-    "done": DONE,
-    "fail": FAIL,
-    "conflict": CONFLICT,
-    "timeout": TIMEOUT,
-}
+# The most tasks a consumer takes at once: its window
+MAX_WINDOW_TASKS = 500
+# How a task's attempt can end, as a consumer reports it (``REPORT``)
+OUTCOMES = ("done", "fail", "conflict", "timeout", "release")
 
 # Keys the queue sets on a request:
 # the uid of the task a consumer processes in it (1.x's name)

@@ -7,6 +7,7 @@ of its field, falling back to the field's default when the record is missing or 
 
 from plone.registry.interfaces import IRegistry
 from senaite.queue import messageFactory as _
+from senaite.queue.protocol import MAX_WINDOW_TASKS
 from six.moves.urllib.parse import urlsplit
 from zope import schema
 from zope.component import queryUtility
@@ -108,11 +109,27 @@ class IQueueControlPanel(Interface):
     min_seconds_task = schema.Int(
         title=_(u"Minimum seconds per task"),
         description=_(
-            u"Minimum time a task holds its transaction, so that users' requests win "
-            u"conflicts with it. 0 lets the queue drain at full speed."),
+            u"The window of a consumer: it fills this time with tasks, one after the "
+            u"other, and commits them at once. Users' requests still win conflicts with "
+            u"it: a window that loses one is run again later, without spending retries, "
+            u"and its consumer yields for a while. 0 ends a window only at its bound of "
+            u"tasks."),
         min=0,
         max=30,
         default=3,
+        required=True,
+    )
+
+    window_tasks = schema.Int(
+        title=_(u"Tasks per window"),
+        description=_(
+            u"How many tasks a consumer takes at once to fill its window. Each runs as "
+            u"the user who queued it, and a task that fails is rolled back alone. 0 or 1 "
+            u"runs one task per transaction, which holds it for the minimum seconds, as "
+            u"senaite.queue 1.x did."),
+        min=0,
+        max=MAX_WINDOW_TASKS,
+        default=50,
         required=True,
     )
 
@@ -151,7 +168,7 @@ class IQueueControlPanel(Interface):
 
     max_consumers = schema.Int(
         title=_(u"Maximum consumers"),
-        description=_(u"How many tasks may run at the same time, on all consumers."),
+        description=_(u"How many consumers may work on tasks at the same time."),
         min=1,
         max=16,
         default=4,
@@ -236,6 +253,10 @@ def get_max_seconds():
 
 def get_max_seconds_conflicts():
     return get("max_seconds_conflicts")
+
+
+def get_window_tasks():
+    return get("window_tasks")
 
 
 def get_fill_min_seconds():

@@ -104,7 +104,9 @@ class QueueUtility(object):
         return -1 if oldest is None else oldest
 
     def is_busy(self):
-        return self._counts()["running"] >= settings.get_max_consumers()
+        leases = (self._counts().get("leases") or {}).values()
+        working = set(lease["consumer_id"] for lease in leases)
+        return len(working) >= settings.get_max_consumers()
 
     def purge(self):
         return as_queue_tasks(api.purge_tasks())

@@ -10,6 +10,7 @@ from bika.lims import api as capi
 from senaite.queue import api
 from senaite.queue import logger
 from senaite.queue import settings
+from senaite.queue.consumer import pacing
 from senaite.queue.consumer.worker import Config
 from senaite.queue.consumer.worker import ensure_worker
 from senaite.queue.consumer.worker import idle_limit
@@ -75,7 +76,8 @@ def consume(request):
         site_url=settings.normalize_url(capi.get_url(portal)),
         server_url=api.get_server_url(),
         consumer_id=consumer_id,
-        user_id=user_id)
+        user_id=user_id,
+        window_tasks=pacing.window_size())
     queue = api.get_task_queue()
     limit = idle_limit(get_clock_period())
     worker, started = ensure_worker(queue._p_jar.db(), queue._p_oid, config, limit)

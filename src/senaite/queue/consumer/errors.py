@@ -20,3 +20,11 @@ class NoAdapterError(ProcessError):
 
     def __init__(self, task):
         super(NoAdapterError, self).__init__("No adapter found for {}".format(task.name))
+
+
+class NoUserError(ProcessError):
+    """The task's user is not a user of this site."""
+
+    def __init__(self, task):
+        super(NoUserError, self).__init__("Task has no user of this site to run as: {}".format(
+            task.username or "none"))

@@ -1,19 +1,26 @@
 # -*- coding: utf-8 -*-
 """The consumer's JSON routes: ``@@API/senaite/v1/queue_consumer/...``.
 
-``process`` runs a task leased to this consumer, as the task's user, in the request's
-transaction: any failure dooms it, so nothing partial is committed, and a ConflictError of
-ZPublisher's commit makes it retry the whole request. On its last try the route commits by
-itself, so that a conflict it loses again is answered (503, ``"conflict": true``, naming the
-object) instead of failing the request: the consumer then reports a conflict, not a failure.
-A conflict raised while the task runs is answered the same way at once, for it cannot reach
-ZPublisher: the JSON API's error handler would answer it as a 200 error, and commit. The
-work commits with the task's receipt (``TaskQueue.receipt``), which writes the task's record:
-a purge, timeout or re-lease of the task committed meanwhile makes the commit conflict, so a
-run whose lease is over commits nothing, whatever the clocks say (ZPublisher's retry then
-finds the lease over). And if the consumer cannot tell whether the commit went through (the
-database went away in the middle of it), the failure it reports finds the receipt, and the
-task is done, not run again.
+``process`` runs a window of tasks leased to this consumer (``"tasks"``: their uids and
+attempts), each as its own user and behind a savepoint of its own, in the request's
+transaction, at the pace of ``consumer.pacing``; it answers the outcome of each task: done,
+failed (its work rolled back to its savepoint, the others kept) or released (the window
+ended before it). The caller must be allowed to lease tasks ("Manage Bika"). As 1.x's
+consumers send it, ``process`` also runs one task (``task_uid`` and ``attempt``) as its
+caller, who must be the task's user; its failure is then the route's.
+
+A ConflictError of ZPublisher's commit makes it retry the whole request. On its last try the
+route commits by itself, so that a conflict it loses again is answered (503, ``"conflict":
+true``, naming the object) instead of failing the request: the consumer then reports a
+conflict for every task of the window, not a failure. A conflict raised while a task runs is
+answered the same way at once, for it cannot reach ZPublisher: the JSON API's error handler
+would answer it as a 200 error, and commit. Each task's work commits with its receipt
+(``TaskQueue.receipt``), which writes the task's record: a purge, timeout or re-lease of the
+task committed meanwhile makes the commit conflict, so a window with a lease that is over
+commits nothing, whatever the clocks say (ZPublisher's retry then finds the lease over). And
+if the consumer cannot tell whether the commit went through (the database went away in the
+middle of it), the failure it reports finds each receipt, and the tasks are done, not run
+again.
 """
 
 import time
@@ -23,20 +30,25 @@ from bika.lims import api as capi
 from senaite.core.permissions import ManageBika
 from senaite.queue import api
 from senaite.queue import protocol
+from senaite.queue.consumer import processor
 from senaite.queue.consumer.consume import consume
 from senaite.queue.consumer.errors import ContextMissingError
 from senaite.queue.consumer.errors import NoAdapterError
+from senaite.queue.consumer.errors import NoUserError
 from senaite.queue.consumer.errors import ProcessError
-from senaite.queue.consumer.processor import process_task
+from senaite.queue.consumer.pacing import Window
+from senaite.queue.consumer.processor import DONE
 from senaite.queue.routing.answers import summary
 from senaite.queue.routing.payload import RouteError
+from senaite.queue.routing.payload import as_dict
 from senaite.queue.routing.payload import get_attempt
+from senaite.queue.routing.payload import get_leases
 from senaite.queue.routing.payload import get_task_uid
 from senaite.queue.routing.router import RouteTable
 from senaite.queue.routing.router import fail
 from senaite.queue.routing.router import get_user_id
+from senaite.queue.routing.router import has_permission
 from senaite.queue.routing.router import may_retry
-from senaite.queue.server import dispatch
 from transaction.interfaces import TransientError
 from ZODB.utils import oid_repr
 
@@ -46,6 +58,7 @@ LEASE_POLL_SECONDS = 0.01
 # The HTTP status of each reason a task's run commits nothing
 PROCESS_ERRORS = {
     ContextMissingError: 422,
+    NoUserError: 422,
     NoAdapterError: 501,
 }
 
@@ -97,16 +110,48 @@ def describe_conflict(exc):
 @route(protocol.PROCESS, (protocol.PROCESS_TASK, "process_task"),
        methods=("POST", ), server=False, token=True, writes=True)
 def process(request, payload, task_uid=None):
-    task_uid = get_task_uid(payload, task_uid)
-    task = get_leased_task(task_uid, get_attempt(payload))
+    if task_uid is None and "tasks" in as_dict(payload):
+        return process_window(request, payload)
+    task = get_leased_task(get_task_uid(payload, task_uid), get_attempt(payload))
     if task.username != get_user_id():
         raise RouteError(403, "Task {} runs as {}, not as {}".format(
-            task_uid, task.username, get_user_id()))
+            task.task_uid, task.username, get_user_id()))
+    answer = run_window(request, payload, [task])
+    if answer.get("conflict"):
+        return answer
+    outcome = answer.pop("outcomes")[0]
+    if outcome.error is not None:
+        # One task, as 1.x's consumers send it: its failure is the route's
+        if isinstance(outcome.error, ProcessError):
+            raise RouteError(PROCESS_ERRORS[type(outcome.error)], outcome.error_message)
+        raise outcome.error
+    answer["message"] = "Processed: {}".format(task.short_uid)
+    return answer
+
+
+def process_window(request, payload):
+    """A window of tasks leased to the caller's consumer, each run as its own user: the
+    caller must be allowed to lease them."""
+    if not has_permission(ManageBika):
+        raise RouteError(403, "Only a consumer may process a window of tasks")
+    leases = get_leases(payload, "tasks", protocol.MAX_WINDOW_TASKS)
+    tasks = [get_leased_task(get_task_uid(item), get_attempt(item)) for item in leases]
+    answer = run_window(request, payload, tasks)
+    if not answer.get("conflict"):
+        outcomes = answer.pop("outcomes")
+        answer.update(outcomes=[outcome.as_dict() for outcome in outcomes],
+                      message="Processed: {} of {} tasks".format(
+                          len([o for o in outcomes if o.outcome == DONE]), len(outcomes)))
+    return answer
+
+
+def run_window(request, payload, tasks):
+    """Run the window of ``tasks`` and commit it: the answer, with the ``Outcome`` of each
+    task and the seconds the consumer waits next (``consumer.pacing``); or the conflict
+    that sends them all back."""
+    window = Window(tasks, request)
     try:
-        wait = run_task(task, request)
-        # The fence: the work commits only if the lease is still current at the commit,
-        # and a failure reported for this attempt later finds the receipt
-        dispatch.receipt(api.get_task_queue(), task_uid, task.attempt)
+        outcomes = processor.run_window(window)
         if not may_retry(request):
             transaction.commit()
     except TransientError as exc:
@@ -114,17 +159,8 @@ def process(request, payload, task_uid=None):
         answer = fail(request, 503, "")
         answer.update(conflict=True, message=describe_conflict(exc))
         return answer
-    # ``wait``: the seconds the consumer waits before its next task (``consumer.pacing``)
-    return summary(protocol.PROCESS, payload,
-                   message="Processed: {}".format(task.short_uid), wait=round(wait, 3))
-
-
-def run_task(task, request):
-    """``process_task``; its refusals as ``RouteError``, with their HTTP status."""
-    try:
-        return process_task(task, request)
-    except ProcessError as exc:
-        raise RouteError(PROCESS_ERRORS[type(exc)], "{}".format(exc))
+    return summary(protocol.PROCESS, payload, outcomes=outcomes,
+                   wait=round(window.wait(), 3))
 
 
 class ConsumerRoutes(object):

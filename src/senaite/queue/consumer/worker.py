@@ -2,13 +2,14 @@
 """The consumer's worker: a thread that drains the queue while ``queue_consume`` is called.
 
 It watches the queue through a ZODB connection of its own (a cheap read of the queued counter
-after a sync) and, while work is visible, loops: pop from the queue server, have this process
-run the task as the task's user (``queue_consumer/process``), report the outcome with the
-task's attempt number, pop the next one.
+after a sync) and, while work is visible, loops: lease a window of tasks from the queue
+server, have this process run them, each as its user (``queue_consumer/process``), report
+their outcomes with their attempt numbers (``queue_server/report``), which leases the next
+window.
 
 A worker lives on ticks: every ``queue_consume`` request (the clock-server's, or a visit)
-tells it to go on. When none has come for its idle limit, it reports the task in hand, takes
-no other and stops. The limit is ``IDLE_PERIODS`` clock periods, and never less than
+tells it to go on. When none has come for its idle limit, it reports the window in hand,
+takes no other and stops. The limit is ``IDLE_PERIODS`` clock periods, and never less than
 ``MIN_IDLE_SECONDS``: ZServer wakes its clock only about every 30 s while the process is
 idle, whatever the period, and a tick may also wait for a free ZServer thread. 90 s lets two
 idle wake-ups in a row go missing before the worker stops; 4 periods does the same for
@@ -46,11 +47,13 @@ def idle_limit(period=None):
 class Config(object):
     """Where the worker works, as the last clock tick saw it."""
 
-    def __init__(self, site_url, server_url, consumer_id, user_id):
+    def __init__(self, site_url, server_url, consumer_id, user_id, window_tasks=1):
         self.site_url = site_url
         self.server_url = server_url
         self.consumer_id = consumer_id
         self.user_id = user_id
+        # How many tasks the worker leases at once (``pacing.window_size``)
+        self.window_tasks = window_tasks
 
 
 class Worker(threading.Thread):
@@ -84,7 +87,7 @@ class Worker(threading.Thread):
         return True
 
     def stop(self):
-        """Report the task in hand, take no other, then stop."""
+        """Report the window in hand, take no other, then stop."""
         self.stopping.set()
 
     def idle_seconds(self):
@@ -161,29 +164,30 @@ class Worker(threading.Thread):
             return
         server = self.session(config.server_url, secret, config.user_id)
         try:
-            task = server.post(protocol.POP, {"consumer_id": config.consumer_id})["task"]
+            tasks = server.post(protocol.POP, {"consumer_id": config.consumer_id,
+                                               "max_tasks": config.window_tasks})["tasks"]
         except QueueClientError as exc:
             logger.warning("{}: cannot pop from {}: {}".format(
                 self.name, config.server_url, exc))
             self.drop_session(config.server_url, config.user_id)
             self.wait_backoff()
             return
-        if not task:
+        if not tasks:
             # Queued tasks wait for their delay, a free slot or their path to be free
             self.wait_backoff()
             return
         self.backoff = 0
-        # While the worker goes on, each report hands back the next task: a busy queue drains
-        # back to back. A task handed out is always run.
-        while task:
-            task = self.run_task(task, secret, config)
+        # While the worker goes on, each report hands back the next window: a busy queue
+        # drains back to back. A window handed out is always run.
+        while tasks:
+            tasks = self.run_window(tasks, secret, config)
 
     @staticmethod
     def has_work(queue, consumer_id):
         """Whether a pop would hand a task out or take one back: a queued task, an expired
         lease, or a lease of this consumer's. Between steps no thread works on one of
         those: a worker of this process that stopped or was killed left it, and the pop
-        gives it back to the queue (see ``TaskQueue.pop``). Only a hint of when to ask:
+        gives it back to the queue (see ``TaskQueue.lease``). Only a hint of when to ask:
         the server decides by its own clock whether a lease has expired."""
         if queue.counts()["queued"]:
             return True
@@ -195,73 +199,93 @@ class Worker(threading.Thread):
         self.backoff = min(MAX_BACKOFF_SECONDS, max(POLL_SECONDS, self.backoff * 2))
         self.stopping.wait(self.backoff)
 
-    def run_task(self, task, secret, config):
-        """Have this process run the task as its user and report the outcome; the next task
-        the server handed out with its answer, if any."""
-        payload = {"task_uid": task["task_uid"], "attempt": task["attempt"]}
-        # When the lease ends, by this process's clock: how long a report is worth trying
-        lease_end = time.time() + task["max_seconds"]
-        if not task["username"]:
-            payload["error_message"] = "Task has no user to run as"
-            return self.report("fail", payload, secret, config, lease_end)
+    def run_window(self, tasks, secret, config):
+        """Have this process run a window of leased tasks, each as its user, and report
+        their outcomes; the next window the server handed out with its answer (a list)."""
+        leases = [{"task_uid": task["task_uid"], "attempt": task["attempt"]}
+                  for task in tasks]
+        max_seconds = [task["max_seconds"] for task in tasks]
+        # When the first lease ends, by this process's clock: how long a report is worth
+        # trying
+        lease_end = time.time() + min(max_seconds)
         started = time.time()
-        runner = self.session(config.site_url, secret, task["username"])
+        runner = self.session(config.site_url, secret, config.user_id)
         try:
-            answer = runner.post(protocol.PROCESS, dict(payload, consumer_id=config.consumer_id),
-                                 timeout=task["max_seconds"])
+            answer = runner.post(protocol.PROCESS, {
+                "tasks": leases, "consumer_id": config.consumer_id}, timeout=max(max_seconds))
         except QueueTimeoutError:
-            # The request goes on in its ZServer thread; its commit is fenced by the task's
-            # receipt, so it commits nothing once the task is timed out: the worker moves on
-            self.drop_session(config.site_url, task["username"])
-            logger.warning("Task {} ({}) timed out after {} s".format(
-                task["task_uid"], task["name"], task["max_seconds"]))
-            return self.report("timeout", payload, secret, config, lease_end)
+            # The request goes on in its ZServer thread; its commit is fenced by the tasks'
+            # receipts, so it commits nothing once they are timed out: the worker moves on
+            self.drop_session(config.site_url, config.user_id)
+            logger.warning("Window of {} tasks timed out after {} s".format(
+                len(tasks), max(max_seconds)))
+            return self.report(outcomes(leases, "timeout"), secret, config, lease_end)
         except QueueClientError as exc:
-            payload["error_message"] = exc.message if exc.conflict else "{}".format(exc)
             if exc.conflict:
-                logger.info("Task {} ({}) lost a conflict, it will try again: {}".format(
-                    task["task_uid"], task["name"], exc.message))
-                return self.report("conflict", payload, secret, config, lease_end)
-            logger.warning("Task {} ({}) failed: {}".format(task["task_uid"], task["name"], exc))
-            return self.report("fail", payload, secret, config, lease_end)
-        logger.info("Task {} ({}, {} objects) processed in {:.2f} s".format(
-            task["task_uid"], task["name"], len(task["uids"]), time.time() - started))
+                logger.info("Window of {} tasks lost a conflict, it will try again: "
+                            "{}".format(len(tasks), exc.message))
+                return self.report(outcomes(leases, "conflict", exc.message), secret, config,
+                                   lease_end)
+            logger.warning("Window of {} tasks failed: {}".format(len(tasks), exc))
+            return self.report(outcomes(leases, "fail", "{}".format(exc)), secret, config,
+                               lease_end)
+        ended = answer["outcomes"]
+        for outcome in ended:
+            if outcome["outcome"] == "fail":
+                logger.warning("Task {} failed: {}".format(
+                    outcome["task_uid"], outcome.get("error_message")))
+        logger.info("Window of {} tasks processed in {:.2f} s: {}".format(
+            len(tasks), time.time() - started, answer.get("message")))
         # The wait the consumer's pace decided (``consumer.pacing``)
         wait = answer.get("wait") or 0
         if wait <= 0:
-            return self.report("done", payload, secret, config, lease_end)
-        self.report("done", payload, secret, config, lease_end, take_next=False)
+            return self.report(ended, secret, config, lease_end)
+        self.report(ended, secret, config, lease_end, take_next=False)
         self.stopping.wait(wait)
-        return None
+        return []
 
-    def report(self, outcome, payload, secret, config, lease_end, take_next=True):
-        """Tell the server how the attempt ended; the next task it hands out, or None.
+    def report(self, ended, secret, config, lease_end, take_next=True):
+        """Tell the server how the attempts ended; the next window it hands out (a list).
 
         The server hands one out only while the worker goes on and ``take_next``. While the
-        server cannot be reached, keep trying until the lease ends: after that the server
-        times the task out by itself, and a report would be refused anyway.
+        server cannot be reached, keep trying until the first lease ends: after that the
+        server times the task out by itself, and a report would be refused anyway.
         """
+        payload = {"outcomes": ended, "max_tasks": config.window_tasks}
         if take_next and self.goes_on():
-            payload = dict(payload, consumer_id=config.consumer_id)
+            payload["consumer_id"] = config.consumer_id
         server = self.session(config.server_url, secret, config.user_id)
         wait = POLL_SECONDS
         while True:
             try:
-                return server.post(protocol.OUTCOME_ROUTES[outcome], payload).get("next")
+                answer = server.post(protocol.REPORT, payload)
             except QueueClientError as exc:
                 if exc.status < 500:
-                    # Refused (e.g. a stale attempt): retrying changes nothing
-                    logger.warning("{} of task {} refused: {}".format(
-                        outcome, payload["task_uid"], exc))
-                    return None
+                    # Refused (e.g. a malformed report): retrying changes nothing
+                    logger.warning("Report of {} tasks refused: {}".format(len(ended), exc))
+                    return []
                 if time.time() + wait > lease_end or self.stopping.is_set():
-                    logger.warning("Cannot report {} of task {}, its lease ends: {}".format(
-                        outcome, payload["task_uid"], exc))
-                    return None
-                logger.warning("Cannot report {} of task {} yet: {}".format(
-                    outcome, payload["task_uid"], exc))
+                    logger.warning("Cannot report {} tasks, their leases end: {}".format(
+                        len(ended), exc))
+                    return []
+                logger.warning("Cannot report {} tasks yet: {}".format(len(ended), exc))
                 self.stopping.wait(wait)
                 wait = min(MAX_BACKOFF_SECONDS, wait * 2)
+                continue
+            for item in answer.get("items") or []:
+                if "status" in item:
+                    logger.warning("Outcome of task {} refused: {}".format(
+                        item["task_uid"], item["message"]))
+            return answer.get("next") or []
+
+
+def outcomes(leases, outcome, error_message=None):
+    """The same ``outcome`` for every lease of a window."""
+    ended = [dict(lease, outcome=outcome) for lease in leases]
+    if error_message is not None:
+        for item in ended:
+            item["error_message"] = error_message
+    return ended
 
 
 def ensure_worker(db, queue_oid, config, idle_limit):

@@ -284,23 +284,34 @@ class TaskQueue(Persistent):
         return record.task()
 
     def pop(self, consumer_id, now=None, max_consumers=DEFAULT_MAX_CONSUMERS):
-        """Hand the next eligible queued task to a consumer, or return None.
+        """Hand the next eligible queued task to a consumer, or return None:
+        ``lease`` of one task."""
+        tasks = self.lease(consumer_id, 1, now=now, max_consumers=max_consumers)
+        return tasks[0] if tasks else None
+
+    def lease(self, consumer_id, max_tasks, now=None,
+              max_consumers=DEFAULT_MAX_CONSUMERS):
+        """Hand up to ``max_tasks`` eligible queued tasks to a consumer, in
+        pop order: the window of tasks it runs in one transaction.
 
         First, expired leases are timed out, and any task this consumer
         still holds is failed with "Purged on pop (<consumer_id>)", or done
-        when its work was committed (``receipt``): a consumer pops only when
+        when its work was committed (``receipt``): a consumer leases only when
         it has nothing in flight, so what it still holds is dead (its late
-        ack is refused as stale). Then, unless
-        ``max_consumers`` tasks run already, the first queued task in order
-        whose delay has passed and whose (name, path segment) no running task
-        has gets leased: status running, ``attempt`` + 1, ``started`` and
-        ``consumer_id`` set. Returns a copy including ``attempt``.
+        ack is refused as stale). Then, unless ``max_consumers`` other
+        consumers hold leases, the first queued tasks in order whose delay
+        has passed and whose (name, path segment) no other consumer's task
+        has get leased: status running, ``attempt`` + 1, ``started`` and
+        ``consumer_id`` set. Tasks of one (name, path segment) may share a
+        window: it runs them one after the other. Returns copies including
+        ``attempt``; an empty list when none is eligible.
         """
         if not isinstance(consumer_id, six.string_types) or \
                 not consumer_id.strip():
             raise InvalidArgumentError("Invalid consumer id: {!r}"
                                        .format(consumer_id))
         _check_int(max_consumers, "max_consumers", 1)
+        _check_int(max_tasks, "max_tasks", 1)
         now = _now(now)
         self._consumers[consumer_id] = now
         if self._n_trash() >= COMPACT_AT:
@@ -310,15 +321,23 @@ class TaskQueue(Persistent):
             if lease[1] == consumer_id:
                 self._give_up(self._records[uid], PURGED_MESSAGE.format(
                     consumer_id), now)
-        if self._n_running() >= max_consumers:
-            return None
+        if len(self.working_consumers()) >= max_consumers:
+            return []
         blocked = set((lease[3], lease[4]) for lease in self._running.values()
                       if lease[4])
+        chosen = []
         for not_before, name, segment, uid, _ in self._queued_in_order():
             if not_before > now or (name, segment) in blocked:
                 continue
-            return self._start(self._records[uid], consumer_id, now)
-        return None
+            chosen.append(uid)
+            if len(chosen) >= max_tasks:
+                break
+        return [self._start(self._records[uid], consumer_id, now)
+                for uid in chosen]
+
+    def working_consumers(self):
+        """The consumers that hold leases."""
+        return set(lease[1] for lease in self._running.values())
 
     def receipt(self, task_uid, attempt):
         """Fence the work of the lease ``attempt``: call it in the transaction
@@ -440,6 +459,20 @@ class TaskQueue(Persistent):
         """
         now = _now(now)
         return self._timeout(self._leased(task_uid, attempt), now)
+
+    def release(self, task_uid, attempt, now=None):
+        """Give back the lease ``attempt`` of a task its consumer did not
+        start (its window ended before it): queued again in its place, with
+        its retries. A lease whose work was committed is done instead.
+        Refusals as ``done``."""
+        now = _now(now)
+        record = self._leased(task_uid, attempt)
+        if self._committed(record):
+            return self._done(record, now)
+        self._unindex_status(record)
+        record.update(status=QUEUED)
+        self._index_queued(record)
+        return record.task()
 
     def requeue(self, task_uid, retries=DEFAULT_RETRIES):
         """Queue a queued or failed task again with ``retries`` retries.

@@ -121,6 +121,22 @@ def get_attempt(payload):
     return value
 
 
+def get_leases(payload, key, max_items):
+    """The list of the payload key ``key``: between 1 and ``max_items`` objects, each with
+    the ``task_uid`` and ``attempt`` of a lease, no task twice; the objects as they are."""
+    value = as_dict(payload).get(key)
+    if not isinstance(value, list) or not 0 < len(value) <= max_items:
+        raise RouteError(400, "'{}' must be a list of 1 to {} leases".format(key, max_items))
+    seen = set()
+    for item in value:
+        task_uid = get_task_uid(item)
+        get_attempt(item)
+        if task_uid in seen:
+            raise RouteError(400, "Task {} is twice in '{}'".format(task_uid, key))
+        seen.add(task_uid)
+    return value
+
+
 def get_text(payload, key, required=False, max_length=10000):
     value = as_dict(payload).get(key)
     if value is None:

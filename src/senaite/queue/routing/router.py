@@ -43,6 +43,11 @@ ENGINE_ERRORS = (
 )
 
 
+def engine_status(exc):
+    """The HTTP status of an error of the engine."""
+    return next(code for cls, code in ENGINE_ERRORS if isinstance(exc, cls))
+
+
 class RouteTable(object):
     """The routes of one role (the queue server's, the consumers'), as plone.jsonapi.core's
     router reads them from an ``IRouteProvider``: ``routes``, a list of rules."""
@@ -106,8 +111,7 @@ def route_view(func, methods=("GET", "POST"), permission=None, token=False, writ
         except RouteError as exc:
             return fail(request, exc.status, exc.message)
         except errors.QueueError as exc:
-            status = next(code for cls, code in ENGINE_ERRORS if isinstance(exc, cls))
-            return fail(request, status, "{}".format(exc))
+            return fail(request, engine_status(exc), "{}".format(exc))
         except TransientError:
             return fail(request, 503, "Conflicting writes, try again")
         except Exception as exc:

@@ -7,8 +7,8 @@ ends here: the server's routes, ``senaite.queue.api`` (for the views, the adapte
 
 Where it runs:
 
-- the dispatch transitions of the queue server's routes (pop, done, fail, conflict, timeout,
-  purge) go through ``run``: one at a time in this process (a lock), each in a short
+- the dispatch transitions of the queue server's routes (pop, lease, done, fail, conflict,
+  timeout, release, purge) go through ``run``: one at a time in this process (a lock), each in a short
   transaction of its own that is retried on conflicts, on a connection kept open for them.
   Its cache holds what the previous transition wrote, so a transition reloads only what
   other processes changed since, and the request's own transaction is left alone;
@@ -43,6 +43,11 @@ def pop(queue, consumer_id):
     return queue.pop(consumer_id, max_consumers=settings.get_max_consumers())
 
 
+def lease(queue, consumer_id, max_tasks):
+    """Lease the consumer a window of up to ``max_tasks`` tasks; a list, maybe empty."""
+    return queue.lease(consumer_id, max_tasks, max_consumers=settings.get_max_consumers())
+
+
 def done(queue, task_uid, attempt):
     """The lease ``attempt`` of a running task is done: the task leaves the queue."""
     return queue.done(task_uid, attempt)
@@ -63,6 +68,12 @@ def conflict(queue, task_uid, attempt, error_message=None):
 def timeout(queue, task_uid, attempt):
     """The lease ``attempt`` of a running task timed out: as ``fail``, with more time."""
     return queue.timeout(task_uid, attempt)
+
+
+def release(queue, task_uid, attempt):
+    """The lease ``attempt`` of a running task was not started (its window ended before
+    it): queued again in its place, with its retries."""
+    return queue.release(task_uid, attempt)
 
 
 def purge(queue, now=None):

@@ -3,8 +3,8 @@
 
 Each route declares, next to its function, the methods it answers and who may call it.
 Reading tasks needs "Manage Bika" (tasks name objects of every client). Every transition is
-one function of ``server.dispatch``: the dispatch transitions (pop, done, fail, conflict,
-timeout, purge) run under its lock, one at a time, each in a short transaction of its own
+one function of ``server.dispatch``: the dispatch transitions (pop, the outcomes a consumer
+reports, purge) run under its lock, one at a time, each in a short transaction of its own
 that is retried on conflicts. ``add``, ``requeue`` and ``delete`` write in the request's
 transaction, through ``senaite.queue.api`` as the monitor's buttons do; requeue and delete
 need "senaite.queue: Manage queue".
@@ -19,6 +19,7 @@ from bika.lims import api as capi
 from senaite.core.permissions import ManageBika
 from senaite.queue import api
 from senaite.queue import protocol
+from senaite.queue.core.errors import QueueError
 from senaite.queue.core.task import GHOST
 from senaite.queue.core.task import RUNTIME_FIELDS
 from senaite.queue.core.task import STATUSES
@@ -29,6 +30,7 @@ from senaite.queue.routing.payload import RouteError
 from senaite.queue.routing.payload import as_dict
 from senaite.queue.routing.payload import get_attempt
 from senaite.queue.routing.payload import get_bool
+from senaite.queue.routing.payload import get_leases
 from senaite.queue.routing.payload import get_number
 from senaite.queue.routing.payload import get_object_uid
 from senaite.queue.routing.payload import get_statuses
@@ -38,6 +40,7 @@ from senaite.queue.routing.payload import get_text
 from senaite.queue.routing.payload import shorten
 from senaite.queue.routing.router import RouteTable
 from senaite.queue.routing.router import check_json_answer
+from senaite.queue.routing.router import engine_status
 from senaite.queue.routing.router import fail as answer_error
 from senaite.queue.routing.router import get_user_id
 from senaite.queue.routing.router import has_permission
@@ -200,9 +203,21 @@ def add(request, payload):
 @route(protocol.POP, methods=POST, permission=ManageBika, token=True, writes=True)
 def pop(request, payload):
     consumer_id = get_consumer_id(payload)
-    task = dispatch.run(api.get_task_queue(), lambda queue: dispatch.pop(queue, consumer_id))
-    return summary(protocol.POP, payload,
-                   task=task_info(task, complete=True) if task else None)
+    max_tasks = get_max_tasks(payload)
+    tasks = dispatch.run(api.get_task_queue(),
+                         lambda queue: dispatch.lease(queue, consumer_id, max_tasks))
+    items = [task_info(task, complete=True) for task in tasks]
+    return summary(protocol.POP, payload, task=items[0] if items else None, tasks=items)
+
+
+def get_max_tasks(payload):
+    """How many tasks the consumer takes at once (``max_tasks``, 1 when missing)."""
+    value = as_dict(payload).get("max_tasks", 1)
+    if isinstance(value, bool) or not isinstance(value, six.integer_types) \
+            or not 0 < value <= protocol.MAX_WINDOW_TASKS:
+        raise RouteError(400, "'max_tasks' must be an integer from 1 to {}, got {}".format(
+            protocol.MAX_WINDOW_TASKS, shorten(value)))
+    return value
 
 
 def get_consumer_id(payload):
@@ -231,6 +246,61 @@ def acknowledge(route, payload, message, transition, *args):
                    task=task_info(task))
     if consumer_id is not None:
         data["next"] = task_info(next_task, complete=True) if next_task else None
+    return data
+
+
+def get_outcomes(payload):
+    """The outcomes of the payload's ``outcomes``: (task uid, attempt, outcome, error
+    message) each."""
+    outcomes = []
+    for item in get_leases(payload, "outcomes", protocol.MAX_WINDOW_TASKS):
+        outcome = item.get("outcome")
+        if outcome not in protocol.OUTCOMES:
+            raise RouteError(400, "Unknown outcome {}; expected one of {}".format(
+                shorten(outcome), ", ".join(protocol.OUTCOMES)))
+        outcomes.append((get_task_uid(item), get_attempt(item), outcome,
+                         get_text(item, "error_message")))
+    return outcomes
+
+
+def apply_outcome(queue, task_uid, attempt, outcome, error_message):
+    """The transition of ``dispatch`` for how the lease ``attempt`` ended."""
+    if outcome == "fail":
+        return dispatch.fail(queue, task_uid, attempt, error_message or "Unknown error")
+    if outcome == "conflict":
+        return dispatch.conflict(queue, task_uid, attempt, error_message or "ConflictError")
+    transition = {"done": dispatch.done, "timeout": dispatch.timeout,
+                  "release": dispatch.release}[outcome]
+    return transition(queue, task_uid, attempt)
+
+
+@route(protocol.REPORT, methods=POST, permission=ManageBika, token=True, writes=True)
+def report(request, payload):
+    """How the leases of a window ended, all in one transaction; with a ``consumer_id``,
+    that consumer's next window (up to ``max_tasks``) as ``next``. A refused outcome (a
+    stale attempt) is answered with its status and message, and changes nothing."""
+    outcomes = get_outcomes(payload)
+    consumer_id = get_consumer_id(payload) if "consumer_id" in as_dict(payload) else None
+    max_tasks = get_max_tasks(payload)
+
+    def ack(queue):
+        answered = []
+        for task_uid, attempt, outcome, message in outcomes:
+            try:
+                task = apply_outcome(queue, task_uid, attempt, outcome, message)
+            except QueueError as exc:
+                answered.append({"task_uid": task_uid, "attempt": attempt,
+                                 "status": engine_status(exc), "message": "{}".format(exc)})
+                continue
+            answered.append(task_info(task))
+        leased = dispatch.lease(queue, consumer_id, max_tasks) if consumer_id else []
+        return answered, leased
+
+    answered, leased = dispatch.run(api.get_task_queue(), ack)
+    data = summary(protocol.REPORT, payload, count=len(answered), items=answered,
+                   message="Reported {} outcomes".format(len(answered)))
+    if consumer_id is not None:
+        data["next"] = [task_info(task, complete=True) for task in leased]
     return data
 
 

@@ -2,8 +2,9 @@
 """Task adapters for the tests only (registered by tests/testing.zcml).
 
 What they do is kept in the site's annotations, so the tests can count it: ``effects``
-(object uid -> 1, written once per object), ``runs`` (task uid -> committed runs) and
-``consumers`` (task uid -> the consumer of its last committed run).
+(object uid -> 1, written once per object), ``runs`` (task uid -> committed runs),
+``consumers`` (task uid -> the consumer of its last committed run) and ``runners`` (task
+uid -> the user that run ran as).
 """
 
 import os
@@ -11,6 +12,7 @@ import signal
 import time
 
 import transaction
+from AccessControl import getSecurityManager
 from BTrees.OOBTree import OOBTree
 from persistent.mapping import PersistentMapping
 from bika.lims import api as capi
@@ -32,6 +34,7 @@ HOT_KEY = "senaite.queue.tests.hot"
 RUNS_KEY = "senaite.queue.tests.runs"
 TIMINGS_KEY = "senaite.queue.tests.timings"
 CONSUMERS_KEY = "senaite.queue.tests.consumers"
+RUNNERS_KEY = "senaite.queue.tests.runners"
 
 
 def get_tree(key, portal=None):
@@ -61,11 +64,17 @@ def get_consumers(portal=None):
     return get_tree(CONSUMERS_KEY, portal)
 
 
+def get_runners(portal=None):
+    """task uid -> the user its last committed run ran as."""
+    return get_tree(RUNNERS_KEY, portal)
+
+
 def count_run(task):
     runs = get_runs()
     runs[task.task_uid] = runs.get(task.task_uid, 0) + 1
     get_timings()[task.task_uid] = (task.created, task.started, time.time())
     get_consumers()[task.task_uid] = task.consumer_id
+    get_runners()[task.task_uid] = getSecurityManager().getUser().getId()
 
 
 @adapter(Interface)
@@ -255,6 +264,41 @@ class WriteConflictAdapter(object):
         for uid in task.uids:
             effects[uid] = effects.get(uid, 0) + 1
         raise ReadConflictError("Conflict after writing, on purpose")
+
+
+# The tasks whose commit lost a conflict on purpose already, in this process
+COMMIT_CONFLICTS = set()
+
+
+def edit_elsewhere(obj):
+    """A user's edit of ``obj``, committed in a request of their own: a connection and a
+    transaction of its own to the same database."""
+    manager = transaction.TransactionManager()
+    connection = obj._p_jar.db().open(transaction_manager=manager)
+    try:
+        connection.get(obj._p_oid).edited_elsewhere = True
+        manager.commit()
+    finally:
+        connection.close()
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class CommitConflictAdapter(object):
+    """Records its uids and counts its run in the made-up object of its first uid (which
+    must exist): on its first run, a user's edit of that object is committed just before
+    the task's transaction commits, which then raises a real ConflictError."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        RecordAdapter(self.context).process(task)
+        hot = get_hot(task.uids[0])
+        hot["task"] = hot.get("task", 0) + 1
+        if task.task_uid not in COMMIT_CONFLICTS:
+            COMMIT_CONFLICTS.add(task.task_uid)
+            transaction.get().addBeforeCommitHook(edit_elsewhere, (hot, ))
 
 
 # When each chunk of ``ChunkAdapter`` started, in this process (tests that run in-process)

@@ -20,9 +20,9 @@ from senaite.queue.interfaces import IQueueUtility
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.interfaces import IServerQueueUtility
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
-from senaite.queue.consumer.processor import process_task
 from senaite.queue.tests.utils import CONSUMER
 from senaite.queue.tests.utils import clean_request
+from senaite.queue.tests.utils import run_one
 from senaite.queue.tests.utils import disable_queue
 from senaite.queue.tests.utils import enable_queue
 from senaite.queue.tests.utils import press
@@ -371,7 +371,7 @@ class TestQueueTask(CompatTestCase):
         queue = api.get_task_queue()
         running = queue.pop(CONSUMER)
         try:
-            process_task(running, self.request)
+            run_one(running, self.request)
         finally:
             clean_request(self.request)
         # the stored task is as it was; its rest is a copy of the dict the adapter changed

@@ -120,6 +120,7 @@ class TestSettingsSave(CSRFTestCase):
                 "form.widgets.default": "10",
                 "form.widgets.max_retries": "3",
                 "form.widgets.min_seconds_task": "3",
+                "form.widgets.window_tasks": "50",
                 "form.widgets.max_seconds_unlock": "120",
                 "form.widgets.max_consumers": "4",
                 "form.widgets.max_seconds_conflicts": "600",

@@ -28,7 +28,8 @@ from zope.component import getUtility
 from zope.component import queryUtility
 
 CONFIGLET = "senaite.queue"
-RECORDS = ("server", "default", "max_retries", "min_seconds_task", "max_seconds_unlock",
+RECORDS = ("server", "default", "max_retries", "min_seconds_task", "window_tasks",
+           "max_seconds_unlock",
            "max_seconds_conflicts", "fill_min_seconds", "max_consumers",
            "sample_actions_threshold", "sample_create_threshold", "top_priority_tasks")
 

@@ -58,6 +58,7 @@ ROUTE_EXAMPLES = {
     "senaite.queue.server.requeue": "requeue",
     "senaite.queue.server.requeue_task": "requeue",
     "senaite.queue.server.delete": "delete",
+    "senaite.queue.server.report": "report",
     "senaite.queue.server.status": "status",
     "senaite.queue.server.get": "get",
     "senaite.queue.server.unknown_root": "unknown",
@@ -227,6 +228,28 @@ class TestJSONAPIExamples(RouteTestCase):
         self.example("timeout", "POST", "queue_server/timeout", {
             "task_uid": task.task_uid, "attempt": task.attempt},
             token_user="queue_consumer")
+
+    def test_report(self):
+        first = self.lease(uids=SAMPLE_UIDS[:1], consumer_id=CONSUMER, retries=3)
+        self.queue.receipt(first.task_uid, first.attempt)
+        self.add_task(uids=SAMPLE_UIDS[1:2], username="queue_consumer")
+        transaction.commit()
+        self.example("report", "POST", "queue_server/report", {
+            "outcomes": [{"task_uid": first.task_uid, "attempt": first.attempt,
+                          "outcome": "done"}],
+            "consumer_id": CONSUMER, "max_tasks": 50},
+            token_user="queue_consumer")
+
+    def test_process_window(self):
+        self.add_task(uids=SAMPLE_UIDS[:1], username="labmanager", min_seconds=0)
+        self.add_task(uids=SAMPLE_UIDS[1:2], username="labclerk", min_seconds=0)
+        tasks = self.queue.lease(CONSUMER, 2)
+        transaction.commit()
+        self.example("process_window", "POST", "queue_consumer/process", {
+            "tasks": [{"task_uid": task.task_uid, "attempt": task.attempt}
+                      for task in tasks], "consumer_id": CONSUMER},
+            token_user="queue_consumer")
+        transaction.begin()
 
     def test_conflict(self):
         task = self.lease(uids=SAMPLE_UIDS[:1], consumer_id=CONSUMER, retries=3)

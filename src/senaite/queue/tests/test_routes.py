@@ -1019,18 +1019,18 @@ class TestRobustness(RouteTestCase):
         before = self.snapshot()
         calls = []
 
-        def pop(queue, *args, **kw):
+        def lease(queue, *args, **kw):
             calls.append(args)
             queue._records[task.task_uid].update(status="running")
             raise ConflictError("conflict on purpose")
 
-        original = TaskQueue.pop
-        TaskQueue.pop = pop
+        original = TaskQueue.lease
+        TaskQueue.lease = lease
         try:
             response = self.call("POST", "queue_server/pop", {"consumer_id": CONSUMER},
                                  token_user="queue_consumer")
         finally:
-            TaskQueue.pop = original
+            TaskQueue.lease = original
         self.assertRefused(before, response, 503, "Conflicting writes")
         self.assertGreater(len(calls), 1)  # retried
         self.assertEqual(self.queue.get_task(task.task_uid).status, "queued")

@@ -96,7 +96,7 @@ class TestSecretNotReadable(SecretTestCase):
             response = self.get(self.url("registry/senaite.queue"), auth)
             self.assertEqual(sorted(response.json()["items"][0]), sorted(
                 "senaite.queue.{}".format(name) for name in (
-                    "server", "default", "max_retries", "min_seconds_task",
+                    "server", "default", "max_retries", "min_seconds_task", "window_tasks",
                     "max_seconds_unlock", "max_seconds_conflicts", "fill_min_seconds",
                     "max_consumers", "sample_actions_threshold",
                     "sample_create_threshold", "top_priority_tasks")))
@@ -104,7 +104,7 @@ class TestSecretNotReadable(SecretTestCase):
     def test_plone_restapi_registry(self):
         names = [name for name in getUtility(IRegistry).records.keys()
                  if name.startswith("senaite.queue.")]
-        self.assertEqual(len(names), 11)
+        self.assertEqual(len(names), 12)
         for auth in self.callers():
             # All records, in pages; some pages fail on Plone's datetime records
             for start in range(0, 2000, 100):

@@ -68,11 +68,11 @@ class TestUpgradeFrom1x(unittest.TestCase):
         steps = self.setup.listUpgrades(PROFILE)
         self.assertEqual([step["dest"] for step in steps],
                          [("20000", ), ("20001", ), ("20002", ), ("20003", ),
-                          ("20004", )])
+                          ("20004", ), ("20005", )])
 
     def test_upgrade(self):
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20005", ))
         registry = ploneapi.portal.get_tool("portal_registry")
         self.assertNotIn("senaite.queue.auth_key", registry.records)
         self.assertNotIn(PAS_PLUGIN_ID, self.root_acl.objectIds())
@@ -110,12 +110,13 @@ class TestUpgradeManageQueue(unittest.TestCase):
     def test_upgrade_is_listed(self):
         steps = self.setup.listUpgrades(PROFILE)
         self.assertEqual([step["dest"] for step in steps],
-                         [("20001", ), ("20002", ), ("20003", ), ("20004", )])
+                         [("20001", ), ("20002", ), ("20003", ), ("20004", ),
+                          ("20005", )])
 
     def test_upgrade(self):
         self.assertEqual(granted(self.portal, ManageQueue), (["Manager"], True))
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20005", ))
         self.assertEqual(granted(self.portal, ManageQueue),
                          (["LabManager", "Manager", "Site Administrator"], False))
 
@@ -202,14 +203,14 @@ class TestUpgradeFrom101(unittest.TestCase):
     def upgrade_from_the_upgrades_tab(self):
         """What the Upgrades tab of portal_setup posts: every step listed, run."""
         steps = [step["id"] for step in self.setup.listUpgrades(PROFILE)]
-        self.assertEqual(len(steps), 5)
+        self.assertEqual(len(steps), 6)
         self.request.form.update(profile_id=PROFILE, upgrades=steps)
         self.setup.manage_doUpgrades(self.request)
         transaction.commit()
 
     def test_nothing_is_left(self):
         self.upgrade_from_the_upgrades_tab()
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20005", ))
         self.assertEqual(self.setup.listUpgrades(PROFILE), [])
         registry = ploneapi.portal.get_tool("portal_registry")
         self.assertNotIn("senaite.queue.auth_key", registry.records)
@@ -267,9 +268,9 @@ class TestUpgradeSampleThresholds(unittest.TestCase):
             del registry.records["senaite.queue.{}".format(name)]
         ploneapi.portal.set_registry_record("senaite.queue.max_consumers", 7)
         self.assertEqual([step["dest"] for step in self.setup.listUpgrades(PROFILE)],
-                         [("20003", ), ("20004", )])
+                         [("20003", ), ("20004", ), ("20005", )])
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20005", ))
         self.assertEqual(registry["senaite.queue.sample_actions_threshold"], 10)
         self.assertEqual(registry["senaite.queue.sample_create_threshold"], 10)
         self.assertEqual(registry["senaite.queue.max_consumers"], 7)
@@ -293,9 +294,33 @@ class TestUpgradeMetrics(unittest.TestCase):
     def test_upgrade(self):
         self.assertIsNone(api.get_task_queue().metrics())
         self.assertEqual([step["dest"] for step in self.setup.listUpgrades(PROFILE)],
-                         [("20004", )])
+                         [("20004", ), ("20005", )])
         self.setup.upgradeProfile(PROFILE)
-        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20004", ))
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20005", ))
         self.assertEqual(granted(self.portal, ViewMetrics),
                          (["Manager", "Site Administrator"], False))
         self.assertEqual(api.get_task_queue().metrics().counters()["done"], {})
+
+
+class TestUpgradeWindows(unittest.TestCase):
+    """A site of profile version 20004 gets the setting of the tasks per window, and keeps
+    its other settings."""
+
+    layer = SENAITE_QUEUE_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        self.setup = ploneapi.portal.get_tool("portal_setup")
+        self.setup.setLastVersionForProfile(PROFILE, "20004")
+
+    def test_upgrade(self):
+        registry = ploneapi.portal.get_tool("portal_registry")
+        del registry.records["senaite.queue.window_tasks"]
+        ploneapi.portal.set_registry_record("senaite.queue.min_seconds_task", 7)
+        self.assertEqual([step["dest"] for step in self.setup.listUpgrades(PROFILE)],
+                         [("20005", )])
+        self.setup.upgradeProfile(PROFILE)
+        self.assertEqual(self.setup.getLastVersionForProfile(PROFILE), ("20005", ))
+        self.assertEqual(registry["senaite.queue.window_tasks"], 50)
+        self.assertEqual(registry["senaite.queue.min_seconds_task"], 7)

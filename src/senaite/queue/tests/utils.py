@@ -3,12 +3,8 @@
 and processing tasks the way a consumer does (its routes' path, without HTTP)."""
 
 import re
-from contextlib import contextmanager
 
 import transaction
-from AccessControl.SecurityManagement import getSecurityManager
-from AccessControl.SecurityManagement import newSecurityManager
-from AccessControl.SecurityManagement import setSecurityManager
 from bika.lims import api as capi
 from bika.lims.browser.workflow import WorkflowActionHandler
 from bika.lims.utils.analysisrequest import create_analysisrequest
@@ -19,9 +15,10 @@ from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
 from senaite.queue.client import health
-from senaite.queue.consumer.processor import process_task
+from senaite.queue.consumer import processor
+from senaite.queue.consumer.pacing import Window
 from senaite.queue.interfaces import ISenaiteQueueLayer
-from senaite.queue.server import dispatch
+from senaite.queue.tests.adapters import edit_elsewhere  # noqa: F401 (for the doctests)
 from plone.browserlayer.layer import mark_layer
 from zope.interface import alsoProvides
 from zope.annotation.interfaces import IAnnotations
@@ -92,20 +89,21 @@ def lease_next(consumer=CONSUMER):
     return task
 
 
-@contextmanager
-def as_user(username):
-    """The block runs as the site's user ``username``, as the ``process`` route does with
-    the task's user."""
-    acl_users = capi.get_portal().acl_users
-    user = acl_users.getUserById(username)
-    if user is None:
-        raise AssertionError("No user {} to run a task as".format(username))
-    saved = getSecurityManager()
-    newSecurityManager(None, user.__of__(acl_users))
-    try:
-        yield
-    finally:
-        setSecurityManager(saved)
+def run_window(tasks, request=None):
+    """What the consumer's ``process`` route does with leased tasks, before its commit:
+    run them as a window (``processor.run_window``). Their outcomes, and the seconds the
+    consumer would wait next."""
+    window = Window(tasks, request or capi.get_request())
+    return processor.run_window(window), window.wait()
+
+
+def run_one(task, request=None):
+    """``run_window`` of one task, whose error propagates; the seconds the consumer would
+    wait next."""
+    outcomes, wait = run_window([task], request)
+    if outcomes[0].error is not None:
+        raise outcomes[0].error
+    return wait
 
 
 def run_leased(task):
@@ -114,29 +112,14 @@ def run_leased(task):
     propagate. The seconds the consumer would wait next."""
     request = capi.get_request()
     try:
-        with as_user(task.username):
-            wait = process_task(task, request)
-            dispatch.receipt(api.get_task_queue(), task.task_uid, task.attempt)
-            transaction.commit()
+        wait = run_one(task, request)
+        transaction.commit()
     except Exception:
         transaction.abort()
         raise
     finally:
         clean_request(request)
     return wait
-
-
-def edit_elsewhere(obj):
-    """A user's edit of ``obj``, committed in a request of their own: a connection and a
-    transaction of its own to the same database."""
-    manager = transaction.TransactionManager()
-    connection = obj._p_jar.db().open(transaction_manager=manager)
-    try:
-        other = connection.get(obj._p_oid)
-        other.edited_elsewhere = True
-        manager.commit()
-    finally:
-        connection.close()
 
 
 def process_next(consumer=CONSUMER):

@@ -53,18 +53,17 @@ def check_invariants(queue):
         assert key == records[task_uid].queued_key
         assert not_before == data["created"] + data["delay"]
         assert (name, created) == (data["name"], data["created"])
-    consumers, pairs = set(), set()
+    # a (name, path segment) is leased to one consumer at most
+    holders = {}
     for task_uid, lease in queue._running.items():
         data = records[task_uid].data
         assert data["status"] == "running"
         assert lease[0] == data["started"] + data["max_seconds"]
         assert lease[1:4] == (data["consumer_id"], data["attempt"],
                               data["name"])
-        assert lease[1] not in consumers
-        consumers.add(lease[1])
         if lease[4]:
-            assert (lease[3], lease[4]) not in pairs
-            pairs.add((lease[3], lease[4]))
+            holder = holders.setdefault((lease[3], lease[4]), lease[1])
+            assert holder == lease[1]
     for task_uid in failed:
         assert records[task_uid].data["status"] == "failed"
     # removed tasks wait in the trash until compact()

@@ -818,3 +818,86 @@ def test_a_conflict_reported_after_a_committed_receipt_is_done(queue):
     assert queue.conflict(task.task_uid, 1, "ConflictError", now=NOW + 1).status is None
     assert queue.counts()["done"] == 1 and len(queue) == 0
     check_invariants(queue)
+
+
+# -- windows: several leases at once, released when not started --------------
+
+def test_lease_hands_out_a_window_in_pop_order(queue):
+    tasks = [queue.add(new_task(created=NOW + i)) for i in range(5)]
+    window = queue.lease(C1, 3, now=NOW + 10)
+    assert [t.task_uid for t in window] == [t.task_uid for t in tasks[:3]]
+    assert all(t.status == "running" and t.attempt == 1 and t.consumer_id == C1
+               for t in window)
+    assert queue.counts()["running"] == 3 and queue.counts()["queued"] == 2
+    check_invariants(queue)
+
+
+def test_a_window_takes_tasks_of_one_path_but_others_do_not(queue):
+    path = "/senaite/clients/client-1/W-1"
+    for i in range(3):
+        queue.add(new_task("task_x", path=path, created=NOW + i))
+    other = queue.add(new_task("task_x", path="/senaite/clients/client-2/W-1",
+                               created=NOW + 5))
+    window = queue.lease(C1, 2, now=NOW + 10)
+    assert len(window) == 2 and all(t.context_path == path for t in window)
+    # the third of that path waits for C1: C2 gets the other client's task only
+    assert [t.task_uid for t in queue.lease(C2, 5, now=NOW + 10)] == [other.task_uid]
+
+
+def test_max_consumers_counts_consumers_not_leases(queue):
+    for i in range(6):
+        queue.add(new_task(created=NOW + i))
+    assert len(queue.lease(C1, 3, now=NOW + 10, max_consumers=2)) == 3
+    assert len(queue.lease(C2, 2, now=NOW + 10, max_consumers=2)) == 2
+    assert queue.working_consumers() == set([C1, C2])
+    assert queue.lease("http://localhost:8093", 1, now=NOW + 10, max_consumers=2) == []
+
+
+def test_leasing_again_gives_up_the_whole_previous_window(queue):
+    for i in range(3):
+        queue.add(new_task(created=NOW + i))
+    first, second, third = queue.lease(C1, 3, now=NOW + 10)
+    queue.receipt(first.task_uid, 1)
+    # the consumer died in the middle of its window: its next lease ends the old one
+    assert queue.lease(C1, 3, now=NOW + 20) == []
+    assert queue.get_task(first.task_uid) is None
+    assert queue.counts()["done"] == 1
+    # the others failed, and are queued again after their retry delay
+    window = queue.lease(C1, 3, now=NOW + 30)
+    assert sorted(t.task_uid for t in window) == sorted([second.task_uid, third.task_uid])
+    assert all(t.attempt == 2 and t.retries == second.retries - 1 for t in window)
+    check_invariants(queue)
+
+
+def test_release_puts_an_unstarted_lease_back_in_its_place(queue):
+    tasks = [queue.add(new_task(created=NOW + i)) for i in range(3)]
+    window = queue.lease(C1, 3, now=NOW + 10)
+    before = queue.get_task(window[2].task_uid)
+    released = queue.release(window[2].task_uid, 1, now=NOW + 11)
+    assert released.status == "queued" and released.retries == before.retries
+    assert released.created == before.created and released.error_message is None
+    queue.done(window[0].task_uid, 1, now=NOW + 11)
+    queue.done(window[1].task_uid, 1, now=NOW + 11)
+    again = queue.lease(C2, 3, now=NOW + 12)
+    assert [t.task_uid for t in again] == [tasks[2].task_uid]
+    assert again[0].attempt == 2
+    check_invariants(queue)
+
+
+def test_release_refusals_and_receipt(queue):
+    queue.add(new_task())
+    task = queue.lease(C1, 1, now=NOW + 10)[0]
+    with pytest.raises(StaleAckError):
+        queue.release(task.task_uid, 2)
+    queue.receipt(task.task_uid, 1)
+    # its work was committed after all: done, not queued again
+    assert queue.release(task.task_uid, 1).status is None
+    with pytest.raises(TaskNotFoundError):
+        queue.release(task.task_uid, 1)
+    assert queue.counts()["done"] == 1
+
+
+def test_lease_validates_max_tasks(queue):
+    for bad in (0, -1, 1.5, None):
+        with pytest.raises(InvalidArgumentError):
+            queue.lease(C1, bad)
