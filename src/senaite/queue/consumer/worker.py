@@ -226,14 +226,18 @@ class Worker(threading.Thread):
                             "{}".format(len(tasks), exc.message))
                 return self.report(outcomes(leases, "conflict", exc.message), secret, config,
                                    lease_end)
-            logger.warning("Window of {} tasks failed: {}".format(len(tasks), exc))
+            for task in tasks:
+                logger.warning("Task {} ({}) failed: {}".format(
+                    task["task_uid"], task["name"], exc))
             return self.report(outcomes(leases, "fail", "{}".format(exc)), secret, config,
                                lease_end)
         ended = answer["outcomes"]
+        names = dict((task["task_uid"], task["name"]) for task in tasks)
         for outcome in ended:
             if outcome["outcome"] == "fail":
-                logger.warning("Task {} failed: {}".format(
-                    outcome["task_uid"], outcome.get("error_message")))
+                logger.warning("Task {} ({}) failed: {}".format(
+                    outcome["task_uid"], names.get(outcome["task_uid"]),
+                    outcome.get("error_message")))
         logger.info("Window of {} tasks processed in {:.2f} s: {}".format(
             len(tasks), time.time() - started, answer.get("message")))
         # The wait the consumer's pace decided (``consumer.pacing``)

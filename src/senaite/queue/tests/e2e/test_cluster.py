@@ -61,21 +61,28 @@ def test_a_200_tasks_complete_once(cluster):
     assert len(set(consumers[task_uid] for task_uid in task_uids + [gated])) == 2
 
 
-def test_b_consumer_killed_mid_task(cluster):
-    # the first run is held until its consumer is killed; the second one goes through
+def test_b_consumer_killed_in_the_middle_of_a_window(cluster):
+    # one consumer leases the 11 tasks at once; its window runs 5, and is held at the
+    # sixth until its consumer is killed: nothing of it committed, the other consumer
+    # runs all 11 once
     gate = cluster.gate("bbbb")
-    task_uid, = cluster.add_tasks([{
+    specs = record_specs("bbba", 5, max_seconds=10) + [{
         "name": "queue_test_gate", "uids": [obj_uid("bbbb", 0)], "gate": gate,
-        "max_seconds": 10, "min_seconds": 0}])
+        "max_seconds": 10, "min_seconds": 0}] + record_specs("bbbc", 5, max_seconds=10)
+    task_uids = cluster.add_tasks(specs)
     cluster.wait_held(gate)
-    consumer_id = cluster.status()["leases"][task_uid]["consumer_id"]
+    leases = cluster.status()["leases"]
+    assert sorted(leases) == sorted(task_uids)
+    consumer_id, = set(lease["consumer_id"] for lease in leases.values())
     victim = [part for part in cluster.consumers
               if consumer_id.endswith(":{}".format(cluster.ports[part]))][0]
     cluster.kill(victim)
     try:
         status = cluster.wait(drained, 120)
         assert status["failed"] == 0
-        assert_once(cluster, "bbbb", 1, [task_uid])
+        assert_once(cluster, "bbba", 5, task_uids[:5])
+        assert_once(cluster, "bbbb", 1, [task_uids[5]])
+        assert_once(cluster, "bbbc", 5, task_uids[6:])
     finally:
         cluster.start(victim)
         cluster.wait_http(victim)

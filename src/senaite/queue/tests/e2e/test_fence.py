@@ -10,7 +10,10 @@ from senaite.queue.tests.e2e.test_cluster import obj_uid
 
 def test_consumer_killed_between_the_commit_and_its_report(cluster):
     before = cluster.status()
-    task_uid, = cluster.add_tasks([{
+    # one window: three tasks, and the one whose consumer dies after the commit
+    task_uids = cluster.add_tasks([{
+        "name": "queue_test_record", "uids": [obj_uid("7e7d", i)], "max_seconds": 10,
+        "min_seconds": 0} for i in range(3)] + [{
         "name": "queue_test_killed_after_commit", "uids": [obj_uid("7e7e", 0)],
         "max_seconds": 10, "min_seconds": 0}])
     # the consumer that runs it dies right after the commit of its work
@@ -19,11 +22,12 @@ def test_consumer_killed_between_the_commit_and_its_report(cluster):
                  if cluster.processes[part].poll() is not None],
         bool, 120, step=0.2, message="No consumer died after the commit")
     try:
-        # its lease ends; the task is given up, and its receipt counts it done
+        # their leases end; the tasks are given up, and their receipts count them done
         status = cluster.wait(drained, 120)
-        assert status["done"] == before["done"] + 1
+        assert status["done"] == before["done"] + 4
         assert status["failed"] == before["failed"]
-        assert_once(cluster, "7e7e", 1, [task_uid])
+        assert_once(cluster, "7e7d", 3, task_uids[:3])
+        assert_once(cluster, "7e7e", 1, task_uids[3:])
     finally:
         cluster.start(victim)
         cluster.wait_http(victim)
