@@ -14,12 +14,12 @@ rule, for one window (``Window``):
   adapter can (``TaskAdapter.goes_on``) and the setting allows it (``GoingOn``);
 - a task that has just lost a conflict (back after one, its rest until its
   ``contended_until``, or a request ZPublisher runs again) is contended: it runs alone,
-  neither goes on nor holds, its window commits at once, and the consumer waits the rest of
-  the minimum seconds, and at least ``CONTENDED_PAUSE``, so that users' retried requests
-  get a moment without the queue's commits. A contended task never joins a window: the
-  window ends before it;
+  neither goes on nor holds, its window commits at once, and the consumer waits
+  ``CONTENDED_PAUSE``, so that users' retried requests get a moment without the queue's
+  commits. A contended task never joins a window: the window ends before it;
 - a window of one task by the setting (0 or 1, as senaite.queue 1.x) holds its transaction
-  for the rest of the minimum seconds; a larger window never waits for work;
+  for the rest of the minimum seconds, and after a contended task its consumer waits the
+  rest of them, and at least ``CONTENDED_PAUSE``; a larger window never waits for work;
 - otherwise the consumer leases its next window at once.
 
 Tasks a window did not start are released to the queue, in their place. The ``process``
@@ -150,4 +150,6 @@ class Window(object):
         """The seconds the consumer waits after the commit, before its next window."""
         if not self.contended:
             return 0.0
-        return max(CONTENDED_PAUSE, self.seconds - self.elapsed())
+        if self.holds:
+            return max(CONTENDED_PAUSE, self.seconds - self.elapsed())
+        return CONTENDED_PAUSE
