@@ -94,16 +94,18 @@ class QueueMachine(RuleBasedStateMachine):
         if added is not None:
             self.live.add(task_uid)
 
-    @rule(consumer=st.sampled_from(CONSUMERS))
-    def pop(self, consumer):
-        task = self.queue.pop(consumer, now=self.now,
-                              max_consumers=MAX_CONSUMERS)
-        if task is not None:
+    @rule(consumer=st.sampled_from(CONSUMERS), max_tasks=st.sampled_from([1, 1, 2, 5]))
+    def pop(self, consumer, max_tasks):
+        tasks = self.queue.lease(consumer, max_tasks, now=self.now,
+                                 max_consumers=MAX_CONSUMERS)
+        assert len(tasks) <= max_tasks
+        assert len(set(task.task_uid for task in tasks)) == len(tasks)
+        for task in tasks:
             assert task.task_uid in self.live
             assert task.status == "running" and task.consumer_id == consumer
             assert task.attempt > self.attempts.get(task.task_uid, 0)
 
-    @rule(i=index, ack=st.sampled_from(["done", "fail", "timeout"]),
+    @rule(i=index, ack=st.sampled_from(["done", "fail", "timeout", "release"]),
           offset=st.sampled_from([0, 0, 1, -1]), running=st.booleans())
     def ack(self, i, ack, offset, running):
         task_uid = self.pick(i, running)
@@ -176,7 +178,7 @@ class QueueMachine(RuleBasedStateMachine):
 
     @invariant()
     def capacity(self):
-        assert self.queue._n_running() <= MAX_CONSUMERS
+        assert len(self.queue.working_consumers()) <= MAX_CONSUMERS
 
 
 def test_random_operations_keep_the_queue_consistent():
