@@ -371,3 +371,25 @@ class HotAdapter(ChunkAdapter):
         effects[uid] = effects.get(uid, 0) + 1
         record = get_hot(uid)
         record["queue"] = record.get("queue", 0) + 1
+
+
+@adapter(Interface)
+@implementer(IQueuedTaskAdapter)
+class MailAdapter(object):
+    """For each of its uids, sends a mail through the site's MailHost at once, as SENAITE
+    does, and writes the uid's record (``get_hot``), which a user's edit may conflict with;
+    raises at the uid ``fail_at``, after its mail."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def process(self, task):
+        host = capi.get_tool("MailHost")
+        for uid in task.uids:
+            host.send("Subject: {}\n\nFrom task {}".format(uid, task.task_uid),
+                      mto="lab@example.com", mfrom="queue@example.com", immediate=True)
+            record = get_hot(uid)
+            record["mails"] = record.get("mails", 0) + 1
+            if uid == task.get("fail_at"):
+                raise RuntimeError("Failure at {}, on purpose".format(uid))
+        count_run(task)

@@ -4,6 +4,8 @@
 import unittest
 
 from App.config import getConfiguration
+from Products.MailHost.MailHost import MailBase
+from senaite.queue.patches import mail
 from senaite.queue.patches import zeo
 from senaite.queue.patches.zserver import restore_conflict_retries
 from senaite.queue.patches.zserver import set_global_request
@@ -26,6 +28,11 @@ class TestPatches(unittest.TestCase):
     def test_zeo_clients_forget_unused_ids_on_reconnection(self):
         self.assertIs(ClientStorage.notify_connected.__func__, zeo.notify_connected)
         self.assertTrue(hasattr(ClientStorage, "_old_notify_connected"))
+
+    def test_mail_of_consumer_runs_waits_for_the_commit(self):
+        # the behaviour is tested in test_mail.py
+        self.assertIs(MailBase._send.__func__, mail._send)
+        self.assertTrue(hasattr(MailBase, "_old__send"))
 
 
 class TestConflictRetries(unittest.TestCase):
