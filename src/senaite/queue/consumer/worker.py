@@ -277,7 +277,7 @@ class Worker(threading.Thread):
                 wait = min(MAX_BACKOFF_SECONDS, wait * 2)
                 continue
             for item in answer.get("items") or []:
-                if "status" in item:
+                if item.get("refused"):
                     logger.warning("Outcome of task {} refused: {}".format(
                         item["task_uid"], item["message"]))
             return answer.get("next") or []

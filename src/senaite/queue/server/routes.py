@@ -278,7 +278,8 @@ def apply_outcome(queue, task_uid, attempt, outcome, error_message):
 def report(request, payload):
     """How the leases of a window ended, all in one transaction; with a ``consumer_id``,
     that consumer's next window (up to ``max_tasks``) as ``next``. A refused outcome (a
-    stale attempt) is answered with its status and message, and changes nothing."""
+    stale attempt) is answered with ``refused``, its status and message, and changes
+    nothing."""
     outcomes = get_outcomes(payload)
     consumer_id = get_consumer_id(payload) if "consumer_id" in as_dict(payload) else None
     max_tasks = get_max_tasks(payload)
@@ -289,7 +290,7 @@ def report(request, payload):
             try:
                 task = apply_outcome(queue, task_uid, attempt, outcome, message)
             except QueueError as exc:
-                answered.append({"task_uid": task_uid, "attempt": attempt,
+                answered.append({"task_uid": task_uid, "attempt": attempt, "refused": True,
                                  "status": engine_status(exc), "message": "{}".format(exc)})
                 continue
             answered.append(task_info(task))

@@ -378,7 +378,8 @@ class HotAdapter(ChunkAdapter):
 class MailAdapter(object):
     """For each of its uids, sends a mail through the site's MailHost at once, as SENAITE
     does, and writes the uid's record (``get_hot``), which a user's edit may conflict with;
-    raises at the uid ``fail_at``, after its mail."""
+    raises at the uid ``fail_at``, after its mail. With ``later``, it also sends a mail
+    of that subject the way MailHost delivers when the transaction commits."""
 
     def __init__(self, context):
         self.context = context
@@ -392,4 +393,7 @@ class MailAdapter(object):
             record["mails"] = record.get("mails", 0) + 1
             if uid == task.get("fail_at"):
                 raise RuntimeError("Failure at {}, on purpose".format(uid))
+        if task.get("later"):
+            host.send("Subject: {}\n\nLater".format(task.get("later")),
+                      mto="lab@example.com", mfrom="queue@example.com")
         count_run(task)

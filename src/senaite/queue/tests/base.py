@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """Base classes of the integration tests."""
 
+import time
 import unittest
 
 import requests
@@ -14,6 +15,17 @@ from senaite.queue.protocol import route_path
 from senaite.queue.core import token
 from senaite.queue.testing import SENAITE_QUEUE_HTTP_TESTING
 from senaite.queue.tests.users import password
+
+
+def until(probe, seconds=30, step=0.1):
+    """Call ``probe()`` until it gives something true; that, or None after ``seconds``."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(step)
+    return None
 
 
 class QueueHTTPTestCase(unittest.TestCase):

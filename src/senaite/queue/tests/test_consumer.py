@@ -5,9 +5,13 @@ import time
 
 import transaction
 from senaite.queue.consumer.worker import stop_worker
+from plone import api as ploneapi
 from senaite.queue.tests.adapters import get_effects
+from senaite.queue.tests.adapters import get_runners
+from senaite.queue.tests.adapters import get_runs
 from senaite.queue.tests.base import QueueHTTPTestCase
 from senaite.queue.tests.base import password
+from senaite.queue.tests.base import until
 
 
 def new_uid(i):
@@ -46,6 +50,31 @@ class TestConsumer(QueueHTTPTestCase):
         effects = get_effects(self.portal)
         self.assertEqual(sorted(effects.keys()), [new_uid(i) for i in range(5)])
         self.assertEqual(self.queue.counts()["done"], 5)
+
+    def test_drains_in_windows_each_task_as_its_user(self):
+        # windows of 2: each report hands the worker its next window, which it runs; a
+        # window lost on the way would be given back by the next pop, as a retry
+        ploneapi.portal.set_registry_record("senaite.queue.window_tasks", 2)
+        users = ["labmanager", "labclerk", "queue_consumer", "analyst", "labmanager"]
+        retried = self.queue.metrics().counters()["retried"].get("queue_test_record", 0)
+        tasks = [self.add_task(uids=[new_uid(i)], min_seconds=0, username=user)
+                 for i, user in enumerate(users)]
+        self.add_task("queue_test_raise", min_seconds=0, retries=0,
+                      username="queue_consumer")
+        self.assertEqual(self.tick().status_code, 200)
+        self.assertTrue(until(lambda: self.counts()["queued"] + self.counts()["running"] == 0,
+                              60))
+        self.assertEqual(self.counts()["failed"], 1)
+        runners = get_runners(self.portal)
+        self.assertEqual([runners.get(task.task_uid) for task in tasks], users)
+        self.assertEqual([get_runs(self.portal).get(task.task_uid) for task in tasks],
+                         [1] * 5)
+        self.assertEqual(
+            self.queue.metrics().counters()["retried"].get("queue_test_record", 0), retried)
+
+    def counts(self):
+        transaction.begin()
+        return self.queue.counts()
 
     def test_conflict_inside_the_task_commits_nothing(self):
         # raised inside the route, a conflict is answered as one, not as the JSON API's

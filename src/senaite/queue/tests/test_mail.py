@@ -12,7 +12,6 @@ from plone import api as ploneapi
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from senaite.queue import api
-from senaite.queue.consumer.processor import process_task
 from senaite.queue.interfaces import ISenaiteQueueLayer
 from senaite.queue.testing import SENAITE_QUEUE_LAB_TESTING
 from senaite.queue.testing import SENAITE_QUEUE_TESTING
@@ -21,7 +20,6 @@ from senaite.queue.tests.smtp import SMTPServer
 from senaite.queue.tests.utils import CONSUMER
 from senaite.queue.tests.utils import Lab
 from senaite.queue.tests.utils import analyses_of
-from senaite.queue.tests.utils import as_user
 from senaite.queue.tests.utils import clean_request
 from senaite.queue.tests.utils import disable_queue
 from senaite.queue.tests.utils import edit_elsewhere
@@ -29,6 +27,7 @@ from senaite.queue.tests.utils import enable_queue
 from senaite.queue.tests.utils import lease_next
 from senaite.queue.tests.utils import press
 from senaite.queue.tests.utils import run_leased
+from senaite.queue.tests.utils import run_window
 from senaite.queue.tests.utils import set_setting
 from senaite.queue.tests.utils import states
 from ZODB.POSException import ConflictError
@@ -93,40 +92,29 @@ class TestConsumerRun(MailTestCase):
 
     def test_a_run_aborted_sends_nothing(self):
         task = self.leased(HOT)
-        with as_user(task.username):
-            process_task(task, self.request)
+        outcomes = run_window([task], self.request)[0]
+        self.assertEqual([outcome.outcome for outcome in outcomes], ["done"])
         clean_request(self.request)
         transaction.abort()
         self.assertEqual(self.smtp.messages, [])
 
-    def test_a_savepoint_rolled_back_drops_the_mail_sent_after_it(self):
-        """Tasks of one transaction, each behind its savepoint: the mail of the one rolled
-        back is dropped, the mail sent before its savepoint and that of a kept one go out."""
-        first = self.leased(HOT)
-        failing = self.leased(COLD, fail_at=COLD)
-        last = self.leased(THIRD)
-        with as_user(first.username):
-            process_task(first, self.request)
-            self.assertEqual(self.smtp.messages, [])
-            # the held mail supports savepoints: taking one after it joined raises nothing
-            savepoint = transaction.savepoint()
-            with self.assertRaises(RuntimeError):
-                process_task(failing, self.request)
-            savepoint.rollback()
-            transaction.savepoint()
-            process_task(last, self.request)
-        clean_request(self.request)
+    def test_a_task_rolled_back_in_its_window_sends_nothing(self):
+        """A window of three tasks, each behind its savepoint: the mail of the one rolled
+        back is dropped, the mail of the others goes out at the commit."""
+        for uid, kw in ((HOT, {}), (COLD, {"fail_at": COLD}), (THIRD, {})):
+            api.add_task("queue_test_mail", self.portal, uids=[uid], **kw)
+        transaction.commit()
+        window = api.get_task_queue().lease(CONSUMER, 3)
+        transaction.commit()
+        outcomes = run_window(window, self.request)[0]
+        self.assertEqual([outcome.outcome for outcome in outcomes], ["done", "fail", "done"])
         self.assertEqual(self.smtp.messages, [])
         transaction.commit()
         self.assertEqual(subjects(self.smtp.messages), [HOT, THIRD])
 
     def test_mail_for_transactional_delivery_is_left_to_mailhost(self):
-        task = self.leased(HOT)
-        host = capi.get_tool("MailHost")
-        with as_user(task.username):
-            process_task(task, self.request)
-            host.send("Subject: queued\n\nLater", mto="lab@example.com",
-                      mfrom="queue@example.com")
+        task = self.leased(HOT, later="queued")
+        run_window([task], self.request)
         clean_request(self.request)
         self.assertEqual(self.smtp.messages, [])
         transaction.commit()

@@ -288,9 +288,11 @@ class TestWindowRoutes(RouteTestCase):
                  outcome="done"),
             dict(task_uid=tasks[1]["task_uid"], attempt=tasks[1]["attempt"],
                  outcome="release")])
-        self.assertEqual(data["items"][0]["status"], 409)
-        self.assertIn("attempt", data["items"][0]["message"])
-        self.assertEqual(data["items"][1]["status"], "queued")
+        refused, released = data["items"]
+        self.assertEqual((refused["refused"], refused["status"]), (True, 409))
+        self.assertIn("attempt", refused["message"])
+        self.assertEqual(released["status"], "queued")
+        self.assertNotIn("refused", released)
         self.assertEqual(self.queue.get_task(tasks[0]["task_uid"]).status, "running")
 
     def test_bad_windows_are_refused(self):

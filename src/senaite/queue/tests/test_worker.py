@@ -22,18 +22,8 @@ from senaite.queue.consumer.worker import stop_worker
 from senaite.queue.tests.adapters import get_runs
 from senaite.queue.tests.base import QueueHTTPTestCase
 from senaite.queue.tests.base import password
+from senaite.queue.tests.base import until
 from senaite.queue.tests.test_api import patched
-
-
-def until(probe, seconds=30, step=0.1):
-    """Call ``probe()`` until it gives something true; that, or None after ``seconds``."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(step)
-    return None
 
 
 class TickClock(object):

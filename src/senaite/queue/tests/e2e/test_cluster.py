@@ -93,7 +93,9 @@ def test_c_queue_server_killed_and_restarted(cluster):
     failing = cluster.add_tasks([{"name": "queue_test_raise", "retries": 0, "min_seconds": 0}])
     cluster.wait(lambda st: st["failed"] == failed_before + 1, 60)
     done_before = cluster.status()["done"]
-    task_uids = cluster.add_tasks(record_specs("cccc", 40, min_seconds=1))
+    # 0.2 s each: a window of one second holds a few, so work is left when the server dies
+    task_uids = cluster.add_tasks(record_specs("cccc", 40, min_seconds=1,
+                                               name="queue_test_sleep", seconds=0.2))
     cluster.wait(lambda st: st["done"] > done_before, 60, step=0.2)
     cluster.kill("queue_server")
     status = cluster.status()
@@ -125,7 +127,8 @@ def test_d_raising_task_retried_then_failed(cluster):
 
 def test_e_zeo_server_restarted(cluster):
     done_before = cluster.status()["done"]
-    task_uids = cluster.add_tasks(record_specs("eeee", 40, min_seconds=1))
+    task_uids = cluster.add_tasks(record_specs("eeee", 40, min_seconds=1,
+                                               name="queue_test_sleep", seconds=0.2))
     cluster.wait(lambda st: st["done"] > done_before, 60, step=0.2)
     cluster.stop("zeoserver")
     time.sleep(3)
