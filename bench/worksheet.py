@@ -155,11 +155,11 @@ def main():
 
     print()
     print("Every run ({} consumer(s)):".format(args.consumers))
-    print("| {:<40} | {:>11} | {:>16} | {:>16} | {:>5} |".format(
+    print("| {:<42} | {:>11} | {:>16} | {:>16} | {:>5} |".format(
         "run", "request (s)", "assigned by then", "all assigned (s)", "tasks"))
-    print("|{}|{}|{}|{}|{}|".format("-" * 42, "-" * 13, "-" * 18, "-" * 18, "-" * 7))
+    print("|{}|{}|{}|{}|{}|".format("-" * 44, "-" * 13, "-" * 18, "-" * 18, "-" * 7))
     for row in rows:
-        print("| {label:<40} | {request:>11.2f} | {in_request:>16} | {complete:>16.1f} | "
+        print("| {label:<42} | {request:>11.2f} | {in_request:>16} | {complete:>16.1f} | "
               "{tasks:>5} |".format(**row))
     print()
     print_medians(args.runs, [("assign {}".format(args.analyses), label, [
