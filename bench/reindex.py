@@ -47,8 +47,10 @@ from senaite.queue.tests.e2e.lab import senaite
 
 MANAGER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
-# walks per request, when queueing them and when doing them synchronously
+# walks per request when doing them synchronously, and when queueing them: a request that
+# queues many tasks at once loses its conflicts with consumers that drain the queue fast
 WALKS_PER_CALL = 200
+TASKS_PER_CALL = 50
 DEFAULT_MIN_SECONDS = 3
 
 
@@ -56,10 +58,10 @@ def drained(status):
     return status["queued"] == 0 and status["running"] == 0
 
 
-def batches(count):
+def batches(count, size=WALKS_PER_CALL):
     done = 0
     while done < count:
-        batch = min(WALKS_PER_CALL, count - done)
+        batch = min(size, count - done)
         yield batch
         done += batch
 
@@ -71,7 +73,7 @@ def drain(cluster, client_uids, count, min_seconds):
     cluster.wait(drained, 600, step=0.5)
     before = cluster.status()
     started = None
-    for batch in batches(count):
+    for batch in batches(count, TASKS_PER_CALL):
         senaite(cluster, "reindex_tasks", auth=(MANAGER, PASSWORD), count=batch,
                 client_uids=client_uids)
         started = started or time.time()
