@@ -431,12 +431,17 @@ def main():
     options.add_argument("--actions", type=float, default=0.2,
                          help="share of the users' requests that are workflow actions")
     options.add_argument("--baseline", type=float, default=20, help="seconds of the baseline")
-    options.add_argument("--warmup", type=float, default=2)
+    options.add_argument("--warmup", type=float, default=2,
+                         help="seconds the users work before the bulk action starts")
     options.add_argument("--min-run", type=float, default=10,
                          help="seconds the users work at least after the bulk action starts")
-    options.add_argument("--poll", type=float, default=0.5)
-    options.add_argument("--cases", default="i,ii")
-    options.add_argument("--modes", default="a,b,c")
+    options.add_argument("--poll", type=float, default=0.5,
+                         help="seconds between two looks at the queue while it works")
+    options.add_argument("--cases", default="i,ii",
+                         help="cases to run, comma-separated (default i,ii)")
+    options.add_argument("--modes", default="a,b,c",
+                         help="modes of the bulk action to run, comma-separated "
+                              "(default a,b,c)")
     args = options.parse_args()
 
     tables = []

@@ -10,6 +10,7 @@ takes, and a cluster in a folder of its own, stopped at the end::
         ...
 """
 
+from __future__ import division
 from __future__ import print_function
 
 import argparse
@@ -25,15 +26,55 @@ from senaite.queue.tests.e2e.cluster import Cluster  # noqa: E402
 
 
 def parser(doc, consumers=None, timeout=None):
-    """A command line parser described by the first paragraph of ``doc``, with ``--keep``;
+    """A command line parser described by ``doc`` (its first paragraph, the rest after the
+    options), with ``--keep``;
     with ``--consumers`` and ``--timeout`` when their defaults are given."""
-    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    summary, _, details = doc.partition("\n\n")
+    parser = argparse.ArgumentParser(description=summary, epilog=details,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="keep the cluster's folder")
     if consumers is not None:
-        parser.add_argument("--consumers", type=int, default=consumers)
+        parser.add_argument("--consumers", type=int, default=consumers,
+                            help="consumers of the cluster (default {})".format(consumers))
     if timeout is not None:
         parser.add_argument("--timeout", type=float, default=timeout,
-                            help="seconds the queued work may take")
+                            help="seconds the queued work may take (default {:g})".format(
+                                timeout))
+    return parser
+
+
+def median(values):
+    """The median of ``values`` (the mean of the two middle ones when they are even)."""
+    values = sorted(values)
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2.0
+
+
+def print_medians(runs, groups):
+    """A table of the medians of repeated runs, side by side: ``groups`` is a list of
+    (work, mode, rows), each row with ``request`` and ``complete`` seconds; the first group
+    of each work is the synchronous reference of its ``x sync`` (complete / complete)."""
+    print("Medians of {} run(s); x sync: complete / the synchronous complete".format(runs))
+    print("| {:<12} | {:<36} | {:>11} | {:>12} | {:>6} |".format(
+        "work", "mode", "request (s)", "complete (s)", "x sync"))
+    print("|{}|{}|{}|{}|{}|".format("-" * 14, "-" * 38, "-" * 13, "-" * 14, "-" * 8))
+    references = {}
+    for work, mode, rows in groups:
+        request = median([row["request"] for row in rows])
+        complete = median([row["complete"] for row in rows])
+        reference = references.setdefault(work, complete)
+        print("| {:<12} | {:<36} | {:>11.2f} | {:>12.1f} | {:>6.2f} |".format(
+            work, mode, request, complete,
+            complete / reference if reference else float("nan")))
+
+
+def runs_option(parser, default=3):
+    """``--runs``: how many times each measurement is repeated; its median is reported."""
+    parser.add_argument("--runs", type=int, default=default,
+                        help="runs of each measurement, the median reported "
+                             "(default {})".format(default))
     return parser
 
 

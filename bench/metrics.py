@@ -128,18 +128,30 @@ def run(size):
               "{} task records; {:,} bytes".format(
                   size, filled, cold[0] * 1000, cold[1], cold[2], median[0] * 1000,
                   WARM_RUNS, median[1], median[2], cold[3]))
+        sys.stdout.flush()
         transaction.abort()
+        return size, cold, median
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100000],
+                        help="stored tasks of each measurement (default 1000 100000)")
     args = parser.parse_args()
     print("Python {}".format(sys.version.split()[0]))
-    for size in args.sizes:
-        run(size)
+    rows = [run(size) for size in args.sizes]
+    print()
+    print("| {:>8} | {:>10} | {:>12} | {:>10} | {:>12} | {:>12} | {:>10} |".format(
+        "tasks", "cold (ms)", "cold loaded", "warm (ms)", "warm loaded", "task records",
+        "bytes"))
+    print("|{}|{}|{}|{}|{}|{}|{}|".format("-" * 10, "-" * 12, "-" * 14, "-" * 12, "-" * 14,
+                                          "-" * 14, "-" * 12))
+    for size, cold, warm in rows:
+        print("| {:>8,} | {:>10.1f} | {:>12} | {:>10.1f} | {:>12} | {:>12} | {:>10,} |"
+              .format(size, cold[0] * 1000, cold[1], warm[0] * 1000, warm[1],
+                      cold[2] + warm[2], cold[3]))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,13 @@ lab manager over HTTP:
 - saves the Add Sample form with 100 columns (``ajax_ar_add/submit``, as the form's
   "Save" does).
 
-Each is done with the queue (default settings) and without it (Queue Server empty). It
-prints the time of the user's request and the time until the work is complete.
-Run it with the project's Python 2.7: ``.venv/bin/python bench/samples.py
-[--receive 200] [--create 100] [--consumers 2]``.
+Each is done synchronously (Queue Server empty) and with the queue (default settings),
+``--runs`` times (3 by default), the two taking turns since the load of a shared machine
+drifts. It prints every run (the time of the user's request, and the time until the work is
+complete), then the median of each side by side, with the ratio of the queue's time until
+complete to the synchronous one (``x sync``). Run it with the project's Python 2.7:
+``.venv/bin/python bench/samples.py [--receive 200] [--create 100] [--runs 3]
+[--consumers 2]``.
 """
 
 from __future__ import print_function
@@ -24,6 +27,8 @@ import time
 import requests
 from harness import cluster_for  # first: it puts the package on sys.path
 from harness import parser
+from harness import print_medians
+from harness import runs_option
 from senaite.queue.tests.e2e.cluster import until
 from senaite.queue.tests.e2e.lab import press
 from senaite.queue.tests.e2e.lab import save_samples
@@ -32,6 +37,8 @@ from senaite.queue.tests.e2e.lab import senaite
 USER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
 SAMPLES_PER_CALL = 20
+SYNC = "synchronous (Queue Server empty)"
+QUEUE = "queue (default settings)"
 
 
 def new_samples(cluster, count):
@@ -87,11 +94,14 @@ def report(row):
 
 
 def main():
-    options = parser(__doc__, consumers=2, timeout=3600)
-    options.add_argument("--receive", type=int, default=200)
-    options.add_argument("--create", type=int, default=100)
+    options = runs_option(parser(__doc__, consumers=2, timeout=3600))
+    options.add_argument("--receive", type=int, default=200,
+                         help="samples received per run (default 200)")
+    options.add_argument("--create", type=int, default=100,
+                         help="columns of the Add Sample form saved per run (default 100)")
     args = options.parse_args()
 
+    modes = ((False, SYNC), (True, QUEUE))
     rows = []
     with cluster_for("samples", args.keep, start=True, consumers=args.consumers,
                      testing=True) as cluster:
@@ -100,24 +110,41 @@ def main():
         session.auth = (USER, PASSWORD)
         server = cluster.site_url("queue_server")
 
-        print("Receiving {} samples, creating {} ({} consumers):".format(
-            args.receive, args.create, args.consumers))
-        for queued, label in ((True, "queue (default settings)"), (False, "no queue")):
-            senaite(cluster, "settings", values={"server": server if queued else ""})
-            mode = "queue" if queued else "no queue"
-            rows.append(("receive {}".format(args.receive), label, run_receive(
-                cluster, session, args.receive, "receive, " + mode, queued, args.timeout)))
-            rows.append(("create {}".format(args.create), label, run_create(
-                cluster, session, args.create, "create, " + mode, queued, args.timeout)))
+        print("Receiving {} samples, creating {} ({} consumers), {} round(s):".format(
+            args.receive, args.create, args.consumers, args.runs))
+        # The modes take turns, round after round: the machine's load drifts
+        for index in range(args.runs):
+            for queued, label in modes:
+                senaite(cluster, "settings", values={"server": server if queued else ""})
+                if queued:
+                    # Without a Queue Server the workers stopped: start them now, as the
+                    # next clock tick would
+                    cluster.kick_consumers()
+                mode = "queue" if queued else "no queue"
+                row = run_receive(cluster, session, args.receive, "receive, {}, run {}".format(
+                    mode, index + 1), queued, args.timeout)
+                rows.append(("receive {}".format(args.receive), label, row))
+                row = run_create(cluster, session, args.create, "create, {}, run {}".format(
+                    mode, index + 1), queued, args.timeout)
+                rows.append(("create {}".format(args.create), label, row))
         session.close()
 
     print()
-    print("| {:<12} | {:<24} | {:>11} | {:>16} | {:>12} |".format(
+    print("Every run ({} consumer(s)):".format(args.consumers))
+    print("| {:<12} | {:<36} | {:>11} | {:>16} | {:>12} |".format(
         "work", "run", "request (s)", "done by then", "complete (s)"))
-    print("|{}|{}|{}|{}|{}|".format("-" * 14, "-" * 26, "-" * 13, "-" * 18, "-" * 14))
+    print("|{}|{}|{}|{}|{}|".format("-" * 14, "-" * 38, "-" * 13, "-" * 18, "-" * 14))
     for work, label, row in rows:
-        print("| {:<12} | {:<24} | {:>11.2f} | {:>16} | {:>12.1f} |".format(
-            work, label, row["request"], row["in_request"], row["complete"]))
+        print("| {:<12} | {:<36} | {:>11.2f} | {:>16} | {:>12.1f} |".format(
+            work, row["label"], row["request"], row["in_request"], row["complete"]))
+    print()
+    works = []
+    for work, _, _ in rows:
+        if work not in works:
+            works.append(work)
+    print_medians(args.runs, [(work, label, [row for row_work, row_label, row in rows
+                                             if (row_work, row_label) == (work, label)])
+                              for work in works for _, label in modes])
 
 
 if __name__ == "__main__":

@@ -8,14 +8,18 @@ the analyses to a new worksheet the way a user does: the worksheet's "Add analys
 all analyses selected, "Assign" (a form post to the worksheet's ``workflow_action``, with
 the page's CSRF token), as a lab manager. It measures:
 
-- without the queue (Queue Server empty): the time of the user's request, which does all
-  the work; first, and again at the end, since the load of a shared machine drifts;
-- with the queue (default settings, then with "Minimum seconds per task" 0): the time of
-  the user's request, and the time until the consumers have assigned every analysis, also
-  as a multiple of the mean of the synchronous runs.
+- synchronously (Queue Server empty): the time of the user's request, which does all the
+  work;
+- with the queue, at its default settings (and with ``--min-zero`` also with "Minimum
+  seconds per task" 0): the time of the user's request, and the time until the consumers
+  have assigned every analysis.
 
+It does so ``--runs`` times (3 by default), the modes taking turns since the load of a
+shared machine drifts, and prints every run, then the median of each mode side by side,
+with the ratio of the queue's time until complete to the synchronous one (``x sync``).
 Each run uses fresh analyses and a fresh worksheet. Run it with the project's Python 2.7:
-``.venv/bin/python bench/worksheet.py [--analyses 200] [--consumers 2] [--profile]``.
+``.venv/bin/python bench/worksheet.py [--analyses 200] [--runs 3] [--consumers 2]
+[--min-zero] [--profile]``.
 """
 
 from __future__ import print_function
@@ -26,6 +30,8 @@ import time
 import requests
 from harness import cluster_for  # first: it puts the package on sys.path
 from harness import parser
+from harness import print_medians
+from harness import runs_option
 from senaite.queue.tests.e2e.cluster import until
 from senaite.queue.tests.e2e.lab import authenticator
 from senaite.queue.tests.e2e.lab import senaite
@@ -34,6 +40,9 @@ USER = "bench_labmanager"
 PASSWORD = "bench-secret-1"
 SERVICES = 5
 SAMPLES_PER_CALL = 10
+SYNC = "synchronous (Queue Server empty)"
+QUEUE = "queue, min. 3 s per task (default)"
+QUEUE_ZERO = "queue, min. 0 s per task"
 
 
 def new_analyses(cluster, count):
@@ -97,15 +106,23 @@ def run(cluster, session, count, label, queued, timeout, profile=False):
 
 
 def main():
-    options = parser(__doc__, consumers=2, timeout=1800)
-    options.add_argument("--analyses", type=int, default=200)
-    options.add_argument("--chunk-size", type=int, default=10)
+    options = runs_option(parser(__doc__, consumers=2, timeout=1800))
+    options.add_argument("--analyses", type=int, default=200,
+                         help="analyses assigned per run (default 200)")
+    options.add_argument("--chunk-size", type=int, default=10,
+                         help="the queue's \"Chunk size\" (default 10, the default)")
+    options.add_argument("--min-zero", action="store_true",
+                         help="also run the queue with \"Minimum seconds per task\" 0 in "
+                              "each round")
     options.add_argument("--profile", action="store_true",
                          help="profile the queue's requests of each queued run and the "
-                              "user's request of the first synchronous one (test-only switch, "
+                              "user's request of each synchronous one (test-only switch, "
                               "see senaite/queue/tests/profiling.py)")
     args = options.parse_args()
 
+    modes = [(SYNC, False, None), (QUEUE, True, 3)]
+    if args.min_zero:
+        modes.append((QUEUE_ZERO, True, 0))
     rows = []
     with cluster_for("ws", args.keep, start=True, consumers=args.consumers,
                      testing=True) as cluster:
@@ -113,41 +130,40 @@ def main():
         session = requests.Session()
         session.auth = (USER, PASSWORD)
         server = cluster.site_url("queue_server")
+        senaite(cluster, "settings", values={"default": args.chunk_size})
 
-        print("Assigning {} analyses to a worksheet ({} consumers, chunk size {}):".format(
-            args.analyses, args.consumers, args.chunk_size))
-        # The synchronous run comes first and last: the machine's load drifts
-        senaite(cluster, "settings", values={"server": "", "default": args.chunk_size})
-        rows.append(run(cluster, session, args.analyses,
-                        "no queue (Queue Server empty)", False, args.timeout, args.profile))
-        senaite(cluster, "settings", values={"server": server, "min_seconds_task": 3})
-        # Without a Queue Server the workers stopped: start them now, as the next clock tick
-        # would (ZServer's clock fires only every ~30 s when the process is idle)
-        cluster.kick_consumers()
-        rows.append(run(cluster, session, args.analyses,
-                        "queue, min. 3 s per task (default)", True, args.timeout,
-                        args.profile))
-        senaite(cluster, "settings", values={"min_seconds_task": 0})
-        rows.append(run(cluster, session, args.analyses,
-                        "queue, min. 0 s per task", True, args.timeout, args.profile))
-        senaite(cluster, "settings", values={"server": ""})
-        rows.append(run(cluster, session, args.analyses,
-                        "no queue (Queue Server empty), again", False, args.timeout))
+        print("Assigning {} analyses to a worksheet ({} consumers, chunk size {}), {} "
+              "round(s):".format(args.analyses, args.consumers, args.chunk_size, args.runs))
+        # The modes take turns, round after round: the machine's load drifts
+        for index in range(args.runs):
+            for label, queued, min_seconds in modes:
+                if queued:
+                    senaite(cluster, "settings", values={"server": server,
+                                                         "min_seconds_task": min_seconds})
+                    # Without a Queue Server the workers stopped: start them now, as the
+                    # next clock tick would (ZServer's clock fires only every ~30 s when
+                    # the process is idle)
+                    cluster.kick_consumers()
+                else:
+                    senaite(cluster, "settings", values={"server": ""})
+                row = run(cluster, session, args.analyses,
+                          "{}, run {}".format(label, index + 1), queued, args.timeout,
+                          args.profile)
+                row["mode"] = label
+                rows.append(row)
         session.close()
 
-    synchronous = [row["complete"] for row in rows if not row["tasks"]]
-    reference = sum(synchronous) / len(synchronous) if synchronous else None
     print()
-    print("{} consumer(s); x sync: all assigned / mean of the synchronous runs ({:.1f} s)"
-          .format(args.consumers, reference or 0))
-    print("| {:<38} | {:>11} | {:>16} | {:>16} | {:>6} | {:>5} |".format(
-        "run", "request (s)", "assigned by then", "all assigned (s)", "x sync", "tasks"))
-    print("|{}|{}|{}|{}|{}|{}|".format("-" * 40, "-" * 13, "-" * 18, "-" * 18, "-" * 8,
-                                       "-" * 7))
+    print("Every run ({} consumer(s)):".format(args.consumers))
+    print("| {:<42} | {:>11} | {:>16} | {:>16} | {:>5} |".format(
+        "run", "request (s)", "assigned by then", "all assigned (s)", "tasks"))
+    print("|{}|{}|{}|{}|{}|".format("-" * 44, "-" * 13, "-" * 18, "-" * 18, "-" * 7))
     for row in rows:
-        row["ratio"] = row["complete"] / reference if reference else float("nan")
-        print("| {label:<38} | {request:>11.2f} | {in_request:>16} | {complete:>16.1f} | "
-              "{ratio:>6.2f} | {tasks:>5} |".format(**row))
+        print("| {label:<42} | {request:>11.2f} | {in_request:>16} | {complete:>16.1f} | "
+              "{tasks:>5} |".format(**row))
+    print()
+    print_medians(args.runs, [("assign {}".format(args.analyses), label, [
+        row for row in rows if row["mode"] == label]) for label, _, _ in modes])
 
 
 if __name__ == "__main__":

@@ -111,6 +111,11 @@ class SenaiteDataView(BrowserView):
     - ``clients``: ``count`` clients with ``contacts`` contacts each; their UIDs (made once)
     - ``reindex_tasks``: queue ``count`` security re-index tasks of the clients
       ``client_uids``, in turn (``api.add_reindex_obj_security_task``), as the caller
+    - ``reindex_sync``: the same ``count`` walks of the clients ``client_uids``, in turn,
+      done here and now, with the queue disabled: each re-indexes the security of the client
+      and everything below it as the task adapter ``task_reindex_object_security`` does in
+      total (its whole walk at once), and is committed on its own; how many walks and
+      objects
     - ``profile``: ``command`` "start" or "stop" profiling this process's queue requests, and
       those whose path contains one of ``paths`` (tests/profiling.py); "stop" answers the
       report
@@ -340,6 +345,38 @@ class SenaiteDataView(BrowserView):
             task = api.add_reindex_obj_security_task(client, **kw)
             task_uids.append(task.task_uid if task else None)
         return {"task_uids": task_uids}
+
+    def do_reindex_sync(self, count, client_uids):
+        import transaction
+        from bika.lims import api as capi
+        from senaite.queue.interfaces import IQueuedTaskAdapter
+        from zope.component import getAdapter
+        if api.is_queue_enabled():
+            raise ValueError("reindex_sync needs the queue disabled (Queue Server empty)")
+        queue = api.get_task_queue()
+        before = len(queue)
+        clients = [capi.get_object_by_uid(uid) for uid in client_uids]
+        objects = [0]
+
+        def counted(reindex):
+            def reindex_counted(obj):
+                objects[0] += 1
+                return reindex(obj)
+            return reindex_counted
+
+        for index in range(count):
+            client = clients[index % len(clients)]
+            adapter = getAdapter(client, IQueuedTaskAdapter, name=api.REINDEX_SECURITY_TASK)
+            adapter.reindex = counted(adapter.reindex)
+            # chunk size 0: the adapter walks the whole subtree at once and queues no rest
+            task = api.new_task(api.REINDEX_SECURITY_TASK, client,
+                                uids=[capi.get_uid(client)], chunk_size=0)
+            adapter.process(task)
+            transaction.commit()
+        if len(queue) != before:
+            raise AssertionError("reindex_sync queued tasks: {} before, {} after".format(
+                before, len(queue)))
+        return {"walks": count, "objects": objects[0]}
 
     def do_profile(self, command, paths=None):
         from senaite.queue.tests import profiling
