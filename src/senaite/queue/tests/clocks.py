@@ -3,10 +3,18 @@
 so a test checks what the pace decides, not how long a run took."""
 
 import time
+import unittest
 from contextlib import contextmanager
 
+from plone import api as ploneapi
+from plone.app.testing import TEST_USER_ID
+from plone.app.testing import setRoles
+from senaite.queue import api
 from senaite.queue.consumer import pacing
+from senaite.queue.interfaces import ISenaiteQueueLayer
+from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests import adapters
+from zope.interface import alsoProvides
 
 
 class TestClock(object):
@@ -47,3 +55,20 @@ def clocked():
         yield clock
     finally:
         pacing.time, adapters.time = saved
+
+
+class PaceTestCase(unittest.TestCase):
+    """Runs of tasks in this process, on a test clock, with ``window_tasks`` tasks per
+    window."""
+
+    layer = SENAITE_QUEUE_TESTING
+    window_tasks = 50
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        self.request = self.layer["request"]
+        alsoProvides(self.request, ISenaiteQueueLayer)
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        self.queue = api.get_task_queue()
+        ploneapi.portal.set_registry_record("senaite.queue.window_tasks", self.window_tasks)
+        del adapters.CHUNK_STARTS[:]

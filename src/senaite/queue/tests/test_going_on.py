@@ -6,22 +6,17 @@ The consumer's clock is a test clock here, which moves only when the task adapte
 pace wait: what the pace decides is checked, not how long a run took."""
 
 import time
-import unittest
 
 import transaction
 from bika.lims import api as capi
 from plone import api as ploneapi
-from plone.app.testing import TEST_USER_ID
-from plone.app.testing import setRoles
 from senaite.queue import api
 from senaite.queue.consumer.pacing import CONTENDED_PAUSE
-from senaite.queue.interfaces import ISenaiteQueueLayer
-from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.adapters import CHUNK_STARTS
 from senaite.queue.tests.adapters import get_effects
+from senaite.queue.tests.clocks import PaceTestCase
 from senaite.queue.tests.clocks import clocked
 from senaite.queue.tests.utils import run_one
-from zope.interface import alsoProvides
 
 CONSUMER = "http://localhost:8089"
 
@@ -30,20 +25,11 @@ def uids(count):
     return ["{:032x}".format(i + 1) for i in range(count)]
 
 
-class TestGoingOn(unittest.TestCase):
+class TestGoingOn(PaceTestCase):
+    """One task per window, as 1.x ran them: the run holds the rest of its minimum seconds
+    (windows of many tasks are tested in test_windows)."""
 
-    layer = SENAITE_QUEUE_TESTING
-
-    def setUp(self):
-        self.portal = self.layer["portal"]
-        self.request = self.layer["request"]
-        alsoProvides(self.request, ISenaiteQueueLayer)
-        setRoles(self.portal, TEST_USER_ID, ["Manager"])
-        self.queue = api.get_task_queue()
-        # One task per window, as 1.x ran them: the run holds the rest of its minimum
-        # seconds (windows of many tasks are tested in test_windows)
-        ploneapi.portal.set_registry_record("senaite.queue.window_tasks", 1)
-        del CHUNK_STARTS[:]
+    window_tasks = 1
 
     def leased(self, name="queue_test_chunks", **kw):
         """A task of ``name`` popped by a consumer, as the process route gets it."""

@@ -8,28 +8,23 @@ The route tests call the consumer's ``process`` route and the server's ``pop`` a
 ``report`` routes over HTTP, as a consumer's worker does."""
 
 import time
-import unittest
 
 import transaction
 from plone import api as ploneapi
-from plone.app.testing import TEST_USER_ID
-from plone.app.testing import setRoles
 from senaite.queue import api
 from senaite.queue import protocol
 from senaite.queue.consumer import pacing
 from senaite.queue.consumer.pacing import CONTENDED_PAUSE
-from senaite.queue.interfaces import ISenaiteQueueLayer
-from senaite.queue.testing import SENAITE_QUEUE_TESTING
 from senaite.queue.tests.adapters import CHUNK_STARTS
 from senaite.queue.tests.adapters import get_effects
 from senaite.queue.tests.adapters import get_hot
 from senaite.queue.tests.adapters import get_runners
 from senaite.queue.tests.adapters import get_runs
+from senaite.queue.tests.clocks import PaceTestCase
 from senaite.queue.tests.clocks import clocked
 from senaite.queue.tests.support import RouteTestCase
 from senaite.queue.tests.utils import clean_request
 from senaite.queue.tests.utils import run_window
-from zope.interface import alsoProvides
 
 CONSUMER = "http://localhost:8089"
 
@@ -38,19 +33,10 @@ def uids(count, start=0):
     return ["{:032x}".format(start + i + 1) for i in range(count)]
 
 
-class TestWindowPace(unittest.TestCase):
+class TestWindowPace(PaceTestCase):
     """Which leased tasks a window runs, and what its consumer does next."""
 
-    layer = SENAITE_QUEUE_TESTING
-
-    def setUp(self):
-        self.portal = self.layer["portal"]
-        self.request = self.layer["request"]
-        alsoProvides(self.request, ISenaiteQueueLayer)
-        setRoles(self.portal, TEST_USER_ID, ["Manager"])
-        self.queue = api.get_task_queue()
-        ploneapi.portal.set_registry_record("senaite.queue.window_tasks", 10)
-        del CHUNK_STARTS[:]
+    window_tasks = 10
 
     def tearDown(self):
         clean_request(self.request)
