@@ -24,9 +24,11 @@ class QueueGuardAdapter(object):
         self.context = context
 
     def guard(self, transition):
-        if not api.get_queued_lookup().works_on(self.context):
+        # A consumer's own run first: it is one look at the task it runs, where the
+        # queue's work on a sample or a worksheet is a look at each of its analyses
+        if api.is_consumer_run():
             return True
-        return api.is_consumer_run()
+        return not api.get_queued_lookup().works_on(self.context)
 
 
 class SampleGuardAdapter(QueueGuardAdapter):
